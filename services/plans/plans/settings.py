@@ -1,0 +1,12 @@
+"""Plans settings, read from `PLANS_*` environment variables."""
+
+from pydantic_settings import SettingsConfigDict
+
+from rollcall_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PLANS_", extra="ignore")
+
+    database_url: str = "sqlite:///var/plans.db"
+    port: int = 8004

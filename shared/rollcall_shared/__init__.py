@@ -1,0 +1,1 @@
+"""Rollcall contracts and plumbing shared by every service."""

@@ -1,0 +1,66 @@
+"""Kafka plumbing: producers, consumers' broker, topic creation and a readiness probe."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from rollcall_shared import topics
+
+log = logging.getLogger(__name__)
+
+
+def make_broker(bootstrap_servers: str) -> KafkaBroker:
+    """The FastStream broker that runs a service's subscribers."""
+    return KafkaBroker(bootstrap_servers, client_id="rollcall", graceful_timeout=10.0, logger=log)
+
+
+def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+    """The producer the outbox relay publishes with.
+
+    Ordering per key comes from one in-flight batch per partition and the relay's retries;
+    idempotent producers are not required of the broker.
+    """
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id="rollcall-relay",
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15000,
+    )
+
+
+def ensure_topics(bootstrap_servers: str, partitions: int, names: tuple[str, ...] = topics.ALL) -> None:
+    """Create the topics if they are missing (safe to call from every service at start)."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="rollcall-admin", request_timeout_ms=15000
+    )
+    try:
+        existing = set(admin.list_topics())
+        missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+async def ensure_topics_async(bootstrap_servers: str, partitions: int) -> None:
+    await asyncio.to_thread(ensure_topics, bootstrap_servers, partitions)
+
+
+async def broker_answers(producer: AIOKafkaProducer, timeout: float = 3.0) -> bool:
+    """True when the broker returns cluster metadata within `timeout` seconds."""
+    try:
+        return bool(await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout))
+    except Exception:
+        return False

@@ -1,0 +1,139 @@
+"""Immutable, versioned events that cross service boundaries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic.alias_generators import to_camel
+
+EVENT_NAMESPACE = uuid.UUID("6f1c2a4e-8d53-4c1e-9b7a-2f0d5e8c1a37")
+
+
+def deterministic_id(*parts: object) -> str:
+    """The same parts always give the same event id."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, "|".join(str(p) for p in parts)))
+
+
+class AttendanceCategory(StrEnum):
+    """Ed-Fi AttendanceEventCategoryDescriptor code values."""
+
+    IN_ATTENDANCE = "In Attendance"
+    EXCUSED_ABSENCE = "Excused Absence"
+    UNEXCUSED_ABSENCE = "Unexcused Absence"
+    TARDY = "Tardy"
+    EARLY_DEPARTURE = "Early departure"
+    PARTIAL = "Partial"
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, alias_generator=to_camel, populate_by_name=True, extra="ignore"
+    )
+
+    event_id: str
+    district_id: str
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode()
+
+
+class IngestEvent(Event):
+    version: int = 1
+    recorded_at: datetime
+    """When ingest durably accepted the change."""
+
+
+class StudentEvent(IngestEvent):
+    student_id: str
+    school_id: str
+
+
+class DailyAttendanceRecorded(StudentEvent):
+    type: Literal["attendance.daily-recorded"] = "attendance.daily-recorded"
+    date: date
+    category: AttendanceCategory
+    minutes: int | None = None
+    reason: str | None = None
+
+
+class SectionAttendanceRecorded(StudentEvent):
+    type: Literal["attendance.section-recorded"] = "attendance.section-recorded"
+    section_id: str
+    date: date
+    category: AttendanceCategory
+    minutes: int | None = None
+    reason: str | None = None
+
+
+class EnrollmentRecorded(StudentEvent):
+    type: Literal["enrollment.recorded"] = "enrollment.recorded"
+    entry_date: date
+    exit_date: date | None = None
+
+
+class SchoolDayClosed(StudentEvent):
+    """Attendance at the school is final through `closed_through` (one event per enrolled student)."""
+
+    type: Literal["school-day.closed"] = "school-day.closed"
+    closed_through: date
+    instructional_days: tuple[date, ...] = ()
+    """The school's instructional days finalised by this close, as ingest knew them."""
+
+
+class CalendarDateRecorded(IngestEvent):
+    type: Literal["calendar.date-recorded"] = "calendar.date-recorded"
+    school_id: str
+    date: date
+    instructional: bool
+
+
+AttendanceEvent = Annotated[
+    DailyAttendanceRecorded
+    | SectionAttendanceRecorded
+    | EnrollmentRecorded
+    | SchoolDayClosed
+    | CalendarDateRecorded,
+    Field(discriminator="type"),
+]
+attendance_event = TypeAdapter(AttendanceEvent)
+
+
+class RosterChanged(IngestEvent):
+    """A student, contact or student-contact association changed; identifiers only."""
+
+    type: Literal["roster.changed"] = "roster.changed"
+    resource: Literal["student", "contact", "studentContactAssociation"]
+    student_id: str | None = None
+    contact_id: str | None = None
+
+
+class Metrics(BaseModel):
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    absent_days: int = 0
+    truant_days: int = 0
+    unexcused_period_absences: int = 0
+    enrolled_days: int = 0
+    absence_rate: float | None = None
+
+
+class ThresholdChanged(Event):
+    """Published on `eligibility.thresholds.v1`."""
+
+    type: Literal["threshold.crossed", "threshold.cleared"]
+    student_id: str
+    school_id: str
+    school_year: int
+    rule_id: str
+    tier: int
+    metrics: Metrics
+    occurred_at: datetime
+
+
+def school_year_of(day: date) -> int:
+    """School years run 1 July to 30 June and are named by the year they end in."""
+    return day.year + 1 if day.month >= 7 else day.year

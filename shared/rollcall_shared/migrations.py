@@ -1,0 +1,52 @@
+"""Alembic glue: each service keeps its migrations in `<package>/migrations`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from rollcall_shared.db import async_url, create_engine
+
+
+def alembic_config(package: str, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", f"{package}:migrations")
+    config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(package: str, url: str, revision: str = "head") -> None:
+    """Migrate a service's database to `revision`."""
+    command.upgrade(alembic_config(package, url), revision)
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of each service's `migrations/env.py`."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url is set by rollcall_shared.migrations.alembic_config"
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def migrate(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_engine(url)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(run())

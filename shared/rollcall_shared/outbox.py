@@ -1,0 +1,149 @@
+"""Transactional outbox: events are written with the state change, then relayed to Kafka in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, String, delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rollcall_shared.db import Database
+
+log = logging.getLogger(__name__)
+
+RELAY_LOCK_ID = 7_352_001
+"""Advisory lock that keeps a single relay per database publishing, so per-key order holds."""
+
+
+class OutboxMixin:
+    """Mix into a service's `Base` as `class OutboxMessage(OutboxMixin, Base)`."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Outbox:
+    """Writes outgoing messages in the caller's transaction."""
+
+    def __init__(self, model: type[OutboxMixin]) -> None:
+        self.model = model
+
+    async def add(
+        self,
+        session: AsyncSession,
+        messages: list[tuple[str, str, bytes]],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Queue `(topic, key, value)` messages; they are published once the transaction commits."""
+        if not messages:
+            return
+        rows = [
+            {"topic": topic, "key": key, "value": value, "headers": headers}
+            for topic, key, value in messages
+        ]
+        await session.execute(self.model.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in id order and deletes them once Kafka has them."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        model: type[OutboxMixin],
+        producer: AIOKafkaProducer,
+        batch_size: int = 2000,
+        poll_seconds: float = 0.2,
+    ) -> None:
+        self.database = database
+        self.model = model
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    def wake(self) -> None:
+        """Called after a commit that wrote to the outbox, so the relay need not wait for a poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = self.poll_seconds
+        while True:
+            try:
+                sent = await self.relay_once()
+                backoff = self.poll_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # broker or database down: keep the rows, try again later
+                log.warning("outbox relay paused: %s", type(error).__name__)
+                sent = 0
+                backoff = min(backoff * 2, 5.0)
+            if sent < self.batch_size:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                except TimeoutError:
+                    pass
+
+    async def relay_once(self) -> int:
+        """Publish one batch; returns how many messages went out."""
+        table = self.model.__table__  # type: ignore[attr-defined]
+        async with self.database.transaction() as session:
+            if self.database.is_postgres:
+                locked = await session.scalar(
+                    text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
+                )
+                if not locked:
+                    return 0
+            rows = (
+                await session.execute(
+                    select(table.c.id, table.c.topic, table.c.key, table.c.value, table.c.headers)
+                    .order_by(table.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            deliveries = [
+                await self.producer.send(
+                    row.topic,
+                    row.value,
+                    key=row.key.encode(),
+                    headers=[(k, v.encode()) for k, v in (row.headers or {}).items()],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*deliveries)
+            await session.execute(delete(table).where(table.c.id.in_([row.id for row in rows])))
+        self.published += len(rows)
+        return len(rows)
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages wait, and since when."""
+        table = self.model.__table__  # type: ignore[attr-defined]
+        async with self.database.sessions() as session:
+            count, oldest = (
+                await session.execute(select(func.count(), func.min(table.c.created_at)))
+            ).one()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return count, oldest
+
+
+def header_items(headers: dict[str, Any] | None) -> dict[str, str]:
+    return {k: str(v) for k, v in (headers or {}).items()}

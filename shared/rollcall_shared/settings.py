@@ -1,0 +1,23 @@
+"""Settings base: every service reads its own prefixed environment, the broker address is shared."""
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Defaults run on one laptop (bundled broker, SQLite); production sets the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    database_url: str
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    topic_partitions: int = Field(
+        default=8, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS", "topic_partitions")
+    )
+    host: str = "127.0.0.1"
+    port: int
+    outbox_batch_size: int = 2000
+    outbox_poll_seconds: float = 0.2
