@@ -1,0 +1,56 @@
+"""A district's playbook: the thresholds of the default attendance playbook, configurable per district."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class RuleId(StrEnum):
+    TRUANCY_1 = "truancy-1"
+    TRUANCY_2 = "truancy-2"
+    TRUANCY_3 = "truancy-3"
+    SUCCESS_PLAN = "success-plan"
+    CHRONIC_RISK = "chronic-risk"
+    CHRONIC = "chronic"
+    SEVERE_CHRONIC = "severe-chronic"
+
+
+class RateRule(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    crosses_at: float = Field(gt=0, le=1, description="absence rate at or above which the rule crosses")
+    clears_below: float = Field(gt=0, le=1, description="absence rate below which it clears")
+
+
+class Playbook(BaseModel):
+    """Every number of `playbook.md`, with its default; the semantics are fixed."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    truancy_1_days: int = Field(3, ge=1)
+    truancy_1_period_absences: int = Field(18, ge=1)
+    truancy_2_days: int = Field(5, ge=1)
+    truancy_3_days: int = Field(7, ge=1)
+    success_plan_absent_days: int = Field(5, ge=1)
+    truant_minutes: int = Field(30, ge=0, description="a tardy, early departure or partial day counts as truant when more minutes than this are missed")
+    excused_reasons: tuple[str, ...] = Field((), description="attendanceEventReason values that excuse a tardy, early departure or partial day")
+    rate_min_enrolled_days: int = Field(10, ge=1)
+    chronic_risk: RateRule = RateRule(crosses_at=0.05, clears_below=0.04)
+    chronic: RateRule = RateRule(crosses_at=0.10, clears_below=0.08)
+    severe_chronic: RateRule = RateRule(crosses_at=0.20, clears_below=0.16)
+
+
+TIERS: dict[RuleId, int] = {
+    RuleId.TRUANCY_1: 1,
+    RuleId.TRUANCY_2: 2,
+    RuleId.TRUANCY_3: 3,
+    RuleId.SUCCESS_PLAN: 2,
+    RuleId.CHRONIC_RISK: 1,
+    RuleId.CHRONIC: 2,
+    RuleId.SEVERE_CHRONIC: 3,
+}
+
+DEFAULT_PLAYBOOK = Playbook()
