@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export UV_LINK_MODE ?= copy
+COMPOSE ?= docker compose
 
-.PHONY: help env run test bench migration clean
+.PHONY: help env run test bench migration up down clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +27,12 @@ bench: env  ## Benchmarks on a generated district; figures go to docs/benchmarks
 
 migration: env  ## New Alembic revision from the models: make migration SERVICE=ingest MSG="..."
 	@$(UV) run --frozen python -m rollcall_dev.makemigration $(SERVICE) "$(MSG)"
+
+up:  ## Build the images and start Kafka, Postgres, migrations and every service in containers
+	$(COMPOSE) up -d --build
+
+down:  ## Stop and remove the containers (volumes stay: `docker compose down -v` drops them)
+	$(COMPOSE) down
 
 clean:  ## Remove local databases and caches
 	rm -rf var .pytest_cache

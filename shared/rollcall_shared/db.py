@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -81,3 +81,28 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     """An INSERT that supports ON CONFLICT on both PostgreSQL and SQLite."""
     dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def upsert(
+    session: AsyncSession,
+    table: Any,
+    rows: list[dict[str, Any]],
+    *,
+    keys: list[str],
+    update: Callable[[Any], dict[str, Any]] | None = None,
+) -> None:
+    """Insert rows, or update the non-key columns where the key exists (one executemany).
+
+    `update`, given the statement's `excluded` columns, returns other assignments to make instead.
+    """
+    if not rows:
+        return
+    statement = insert_for(session, table)
+    assignments = update(statement.excluded) if update else {
+        name: statement.excluded[name] for name in rows[0] if name not in keys
+    }
+    if assignments:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=assignments)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    await session.execute(statement, rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -44,15 +45,18 @@ class Outbox:
     async def add(
         self,
         session: AsyncSession,
-        messages: list[tuple[str, str, bytes]],
+        messages: Sequence[tuple[str, str, bytes] | tuple[str, str, bytes, dict[str, str] | None]],
         headers: dict[str, str] | None = None,
     ) -> None:
-        """Queue `(topic, key, value)` messages; they are published once the transaction commits."""
+        """Queue `(topic, key, value[, headers])` messages; they go out once the transaction commits.
+
+        `headers` apply to every message that carries none of its own.
+        """
         if not messages:
             return
         rows = [
-            {"topic": topic, "key": key, "value": value, "headers": headers}
-            for topic, key, value in messages
+            {"topic": topic, "key": key, "value": value, "headers": (own[0] if own else None) or headers}
+            for topic, key, value, *own in messages
         ]
         await session.execute(self.model.__table__.insert(), rows)  # type: ignore[attr-defined]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -23,6 +23,13 @@ class RateRule(BaseModel):
 
     crosses_at: float = Field(gt=0, le=1, description="absence rate at or above which the rule crosses")
     clears_below: float = Field(gt=0, le=1, description="absence rate below which it clears")
+
+    @model_validator(mode="after")
+    def _clears_at_or_below_crossing(self) -> RateRule:
+        # A clear line above the cross line would flap a student on every evaluation.
+        if self.clears_below > self.crosses_at:
+            raise ValueError("clears_below must not exceed crosses_at")
+        return self
 
 
 class Playbook(BaseModel):

@@ -1,0 +1,127 @@
+"""What eligibility listens to: attendance events, in batches, exactly once in effect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.structs import ConsumerRecord
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.middlewares import AckPolicy
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from rollcall_shared import topics
+from rollcall_shared.events import AttendanceEvent, attendance_event
+from rollcall_shared.inbox import claim_new
+from rollcall_shared.service import Runtime
+
+from eligibility.models import InboxMessage
+from eligibility.publishers import CORRELATION_HEADER, publish_dead_letter, publish_threshold_changes
+from eligibility.service import Eligibility, StaleState
+from eligibility.settings import Settings
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+
+
+class ForgetOnRebalance(ConsumerRebalanceListener):
+    """Cached states are only trusted for partitions this consumer keeps."""
+
+    def __init__(self, eligibility: Eligibility) -> None:
+        self.eligibility = eligibility
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        self.eligibility.forget()
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        self.eligibility.forget()
+
+
+def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
+    settings: Settings = rt.settings  # type: ignore[assignment]
+    eligibility = Eligibility(cached_students=settings.cached_students)
+
+    @broker.subscriber(
+        topics.ATTENDANCE,
+        group_id=settings.consumer_group,
+        batch=True,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        listener=ForgetOnRebalance(eligibility),
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=1000,
+    )
+    async def on_attendance(message: KafkaMessage) -> None:
+        await consume(rt, eligibility, list(message.raw_message), settings)
+
+
+async def consume(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRecord], settings: Settings) -> None:
+    """Apply a batch; on a failure that is not an outage, isolate the poison messages."""
+    for attempt in range(1, settings.max_attempts + 1):
+        try:
+            await _apply(rt, eligibility, records, settings)
+            return
+        except UNAVAILABLE:
+            await asyncio.sleep(min(2**attempt, 10))
+            if attempt == settings.max_attempts:
+                raise  # redelivered once the database answers again; never dead-lettered
+        except (StaleState, DBAPIError):
+            await asyncio.sleep(0.05 * attempt)
+        except Exception:
+            log.exception("batch of %d attendance events failed; isolating", len(records))
+            break
+    for record in records:
+        await _apply_alone(rt, eligibility, record, settings)
+
+
+async def _apply(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRecord], settings: Settings) -> None:
+    events: list[AttendanceEvent] = []
+    poison: list[tuple[ConsumerRecord, str]] = []
+    correlation: dict[str, str] = {}
+    for record in records:
+        try:
+            event = attendance_event.validate_json(record.value)
+        except ValidationError as error:
+            poison.append((record, f"not an attendance event: {error.errors()[0]['msg']}"))
+            continue
+        events.append(event)
+        if header := dict(record.headers or ()).get(CORRELATION_HEADER):
+            correlation[event.event_id] = header.decode(errors="replace")
+    async with rt.database.transaction() as session:
+        changes = await eligibility.apply(session, events)
+        await publish_threshold_changes(session, changes, correlation)
+        for record, reason in poison:
+            await publish_dead_letter(session, record, reason, settings.consumer_group)
+    rt.relay.wake()
+
+
+async def _apply_alone(rt: Runtime, eligibility: Eligibility, record: ConsumerRecord, settings: Settings) -> None:
+    error: Exception | None = None
+    for attempt in range(1, settings.max_attempts + 1):
+        try:
+            await _apply(rt, eligibility, [record], settings)
+            return
+        except UNAVAILABLE:
+            raise
+        except Exception as failure:
+            error = failure
+            await asyncio.sleep(0.05 * attempt)
+    log.error("attendance event at %s/%d dead-lettered: %s", record.partition, record.offset, type(error).__name__)
+    async with rt.database.transaction() as session:
+        event_id = _event_id(record)
+        if event_id is None or await claim_new(session, InboxMessage, [event_id]):
+            await publish_dead_letter(session, record, f"{type(error).__name__}: {error}", settings.consumer_group)
+    rt.relay.wake()
+
+
+def _event_id(record: ConsumerRecord) -> str | None:
+    try:
+        return json.loads(record.value).get("eventId")
+    except Exception:
+        return None

@@ -1,0 +1,128 @@
+"""Eligibility's tables: the current inputs of each student, school days, rule states, metrics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rollcall_shared.db import service_metadata
+from rollcall_shared.inbox import InboxMixin
+from rollcall_shared.outbox import OutboxMixin
+
+ID = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
+class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class InboxMessage(InboxMixin, Base):
+    pass
+
+
+class Student(Base):
+    """One row per student; `version` guards the per-process cache of the student's history."""
+
+    __tablename__ = "student"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyRecord(Base):
+    __tablename__ = "daily_record"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class SectionRecord(Base):
+    __tablename__ = "section_record"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID)
+    category: Mapped[str] = mapped_column(String(32))
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollment"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    entry_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    exit_date: Mapped[date | None] = mapped_column(Date)
+
+
+class School(Base):
+    """A school's `as_of`; `days_version` moves whenever its instructional days change."""
+
+    __tablename__ = "school"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    days_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchoolDay(Base):
+    __tablename__ = "school_day"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    instructional: Mapped[bool]
+
+
+class RuleState(Base):
+    __tablename__ = "rule_state"
+    __table_args__ = (Index("ix_rule_state_lookup", "district_id", "school_year", "rule_id", "state"),)
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    crossings: Mapped[int] = mapped_column(Integer, default=0)
+    clearings: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StudentYear(Base):
+    """The metrics of a student's school year as of the last change."""
+
+    __tablename__ = "student_year"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    absent_days: Mapped[int] = mapped_column(Integer)
+    truant_days: Mapped[int] = mapped_column(Integer)
+    unexcused_period_absences: Mapped[int] = mapped_column(Integer)
+    enrolled_days: Mapped[int] = mapped_column(Integer)
+    absence_rate: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DistrictPlaybook(Base):
+    __tablename__ = "district_playbook"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,48 @@
+"""What eligibility emits: threshold changes and dead letters, through its outbox."""
+
+from __future__ import annotations
+
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rollcall_shared import topics
+from rollcall_shared.events import AttendanceEvent, ThresholdChanged
+from rollcall_shared.outbox import Outbox
+
+from eligibility.models import OutboxMessage
+
+outbox = Outbox(OutboxMessage)
+
+CORRELATION_HEADER = "x-correlation-id"
+
+
+async def publish_threshold_changes(
+    session: AsyncSession,
+    changes: list[tuple[ThresholdChanged, AttendanceEvent]],
+    correlation: dict[str, str],
+) -> None:
+    """Queue each change on `eligibility.thresholds.v1`, carrying its cause's correlation id."""
+    await outbox.add(
+        session,
+        [
+            (
+                topics.THRESHOLDS,
+                topics.student_key(change.district_id, change.student_id),
+                change.to_json(),
+                {CORRELATION_HEADER: correlation[cause.event_id]} if cause.event_id in correlation else None,
+            )
+            for change, cause in changes
+        ],
+    )
+
+
+async def publish_dead_letter(session: AsyncSession, record: ConsumerRecord, reason: str, group: str) -> None:
+    """Queue a message that could not be processed, with why and where it came from."""
+    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+    headers |= {
+        "x-dead-letter-reason": reason[:1000],
+        "x-dead-letter-source": f"{record.topic}/{record.partition}/{record.offset}",
+        "x-dead-letter-consumer": group,
+    }
+    key = record.key.decode(errors="replace") if record.key else ""
+    await outbox.add(session, [(topics.DEAD_LETTER, key, record.value or b"", headers)])

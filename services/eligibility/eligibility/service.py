@@ -1,0 +1,179 @@
+"""Applies attendance events in the order they happened and decides every crossing and clearing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rollcall_shared.events import (
+    AttendanceEvent,
+    CalendarDateRecorded,
+    SchoolDayClosed,
+    StudentEvent,
+    ThresholdChanged,
+    deterministic_id,
+)
+from rollcall_shared.inbox import claim_new
+
+from eligibility import repository
+from eligibility.models import InboxMessage
+from eligibility.playbook import TIERS, Playbook
+from eligibility.rules import Change, RuleState, SchoolDays, compute_metrics, evaluate
+from eligibility.state import RuleProgress, StudentCache, StudentKey, StudentState
+
+SchoolKey = tuple[str, str]
+
+
+class StaleState(Exception):
+    """Another consumer changed a student since this one cached it; the batch is retried."""
+
+
+class Eligibility:
+    """Holds students' and schools' state between batches; each batch is one transaction."""
+
+    def __init__(self, *, cached_students: int) -> None:
+        self.students = StudentCache(cached_students)
+        self._schools: dict[SchoolKey, tuple[int, SchoolDays]] = {}
+
+    def forget(self) -> None:
+        """Drop every cached state (partitions were reassigned)."""
+        self.students.clear()
+        self._schools.clear()
+
+    async def apply(
+        self, session: AsyncSession, events: Sequence[AttendanceEvent]
+    ) -> list[tuple[ThresholdChanged, AttendanceEvent]]:
+        """Apply the batch in the caller's transaction; returns the threshold changes with their causes."""
+        fresh = await claim_new(session, InboxMessage, (e.event_id for e in events))
+        events = [e for e in events if e.event_id in fresh]
+        student_events = [e for e in events if isinstance(e, StudentEvent)]
+        keys = list(dict.fromkeys((e.district_id, e.student_id) for e in student_events))
+        states = await self._load_students(session, keys)
+        playbooks = await repository.playbooks(session, {d for d, _ in keys})
+        school_keys = {(e.district_id, e.school_id) for e in events if hasattr(e, "school_id")}
+        school_keys |= {(d, school) for (d, _), st in states.items() for school, _ in st.history.enrollments}
+        schools = await self._load_schools(session, school_keys)
+        days_changed: dict[SchoolKey, dict[date, bool]] = {}
+        closed_through: dict[SchoolKey, date] = {}
+        changes: list[tuple[ThresholdChanged, AttendanceEvent]] = []
+        try:
+            for event in events:
+                if isinstance(event, CalendarDateRecorded):
+                    _record_calendar_day(schools, days_changed, event)
+                    continue
+                if isinstance(event, SchoolDayClosed):
+                    _close_school_day(schools, days_changed, closed_through, event)
+                key = (event.district_id, event.student_id)
+                state = states[key]
+                for year in sorted(state.apply(event)):
+                    changes += _evaluate(state, key, year, event, schools, playbooks[event.district_id])
+            if not await repository.save_students(session, states):
+                raise StaleState
+            await repository.save_school_days(session, days_changed, closed_through)
+        except BaseException:
+            self.students.evict(keys)
+            for key in school_keys:
+                self._schools.pop(key, None)
+            raise
+        for key in keys:
+            states[key].saved()
+            self.students.put(key, states[key])
+        for key in days_changed:
+            self._schools.pop(key, None)
+        return changes
+
+    async def _load_students(self, session: AsyncSession, keys: list[StudentKey]) -> dict[StudentKey, StudentState]:
+        versions = await repository.student_versions(session, keys)
+        states: dict[StudentKey, StudentState] = {}
+        missing = []
+        for key in keys:
+            cached = self.students.get(key)
+            if cached is not None and cached.version == versions.get(key, 0):
+                states[key] = cached
+            else:
+                missing.append(key)
+        if missing:
+            states.update(await repository.load_students(session, versions, missing))
+        return states
+
+    async def _load_schools(self, session: AsyncSession, keys: set[SchoolKey]) -> dict[SchoolKey, SchoolDays]:
+        stored = await repository.school_versions(session, keys)
+        stale = [k for k in keys if self._schools.get(k, (-1, None))[0] != stored.get(k, (None, 0))[1]]
+        if stale:
+            for key, days in (await repository.instructional_days(session, stale)).items():
+                self._schools[key] = (stored.get(key, (None, 0))[1], SchoolDays(frozenset(days)))
+        return {
+            key: replace(self._schools[key][1], as_of=stored.get(key, (None, 0))[0]) for key in keys
+        }
+
+
+def _record_calendar_day(
+    schools: dict[SchoolKey, SchoolDays], days_changed: dict[SchoolKey, dict[date, bool]], event: CalendarDateRecorded
+) -> None:
+    key = (event.district_id, event.school_id)
+    school = schools[key]
+    if event.instructional:
+        school.instructional = school.instructional | {event.date}
+    else:
+        school.instructional = school.instructional - {event.date}
+    days_changed.setdefault(key, {})[event.date] = event.instructional
+
+
+def _close_school_day(
+    schools: dict[SchoolKey, SchoolDays],
+    days_changed: dict[SchoolKey, dict[date, bool]],
+    closed_through: dict[SchoolKey, date],
+    event: SchoolDayClosed,
+) -> None:
+    key = (event.district_id, event.school_id)
+    school = schools[key]
+    new_days = set(event.instructional_days) - school.instructional
+    if new_days:
+        school.instructional = school.instructional | new_days
+        days_changed.setdefault(key, {}).update(dict.fromkeys(new_days, True))
+    if school.as_of is None or event.closed_through > school.as_of:
+        school.as_of = event.closed_through
+        closed_through[key] = event.closed_through
+
+
+def _evaluate(
+    state: StudentState,
+    key: StudentKey,
+    year: int,
+    event: StudentEvent,
+    schools: dict[SchoolKey, SchoolDays],
+    playbook: Playbook,
+) -> list[tuple[ThresholdChanged, AttendanceEvent]]:
+    district_id, student_id = key
+    enrolled_at = {school: schools[(district_id, school)] for school, _ in state.history.enrollments}
+    metrics = compute_metrics(state.history, school_year=year, schools=enrolled_at, playbook=playbook)
+    state.metrics[year] = metrics
+    current = {rule: progress.state for (y, rule), progress in state.rules.items() if y == year}
+    changes = []
+    for transition in evaluate(current, metrics, playbook):
+        progress = state.rules.setdefault((year, transition.rule_id), RuleProgress())
+        if transition.change is Change.CROSSED:
+            progress.crossings += 1
+            progress.state, ordinal = RuleState.CROSSED, progress.crossings
+        else:
+            progress.clearings += 1
+            progress.state, ordinal = RuleState.BELOW, progress.clearings
+        progress.changed_at = event.recorded_at
+        state.changed_rules.add((year, transition.rule_id))
+        change = ThresholdChanged(
+            event_id=deterministic_id(district_id, student_id, year, transition.rule_id, transition.change, ordinal),
+            type=transition.change.value,
+            district_id=district_id,
+            student_id=student_id,
+            school_id=event.school_id,
+            school_year=year,
+            rule_id=transition.rule_id.value,
+            tier=TIERS[transition.rule_id],
+            metrics=metrics,
+            occurred_at=event.recorded_at,
+        )
+        changes.append((change, event))
+    return changes

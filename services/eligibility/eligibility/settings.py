@@ -1,0 +1,18 @@
+"""Eligibility settings, read from `ELIGIBILITY_*` environment variables."""
+
+from pydantic_settings import SettingsConfigDict
+
+from rollcall_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ELIGIBILITY_", extra="ignore")
+
+    database_url: str = "sqlite:///var/eligibility.db"
+    port: int = 8002
+    consumer_group: str = "eligibility"
+    batch_max_records: int = 2000
+    batch_timeout_ms: int = 50
+    max_attempts: int = 3
+    """A message that fails this many times alone goes to the dead-letter topic."""
+    cached_students: int = 500_000

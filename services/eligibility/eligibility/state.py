@@ -1,0 +1,122 @@
+"""A student's state as the consumer holds it between batches: inputs, rule states, what changed."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from rollcall_shared.events import (
+    AttendanceEvent,
+    DailyAttendanceRecorded,
+    EnrollmentRecorded,
+    Metrics,
+    SchoolDayClosed,
+    SectionAttendanceRecorded,
+    school_year_of,
+)
+
+from eligibility.playbook import RuleId
+from eligibility.rules import DailyRecord, Enrollment, RuleState, SectionRecord, StudentHistory
+
+StudentKey = tuple[str, str]
+"""(district_id, student_id)"""
+
+
+@dataclass
+class RuleProgress:
+    state: RuleState = RuleState.BELOW
+    crossings: int = 0
+    clearings: int = 0
+    changed_at: datetime | None = None
+
+
+@dataclass
+class StudentState:
+    version: int = 0
+    history: StudentHistory = field(default_factory=StudentHistory)
+    rules: dict[tuple[int, RuleId], RuleProgress] = field(default_factory=dict)
+    changed_daily: set[tuple[str, date]] = field(default_factory=set)
+    changed_sections: set[tuple[str, date]] = field(default_factory=set)
+    changed_enrollments: set[tuple[str, date]] = field(default_factory=set)
+    changed_rules: set[tuple[int, RuleId]] = field(default_factory=set)
+    metrics: dict[int, Metrics] = field(default_factory=dict)
+    """Metrics evaluated in this batch, by school year, to be saved."""
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.changed_daily or self.changed_sections or self.changed_enrollments or self.metrics)
+
+    def saved(self) -> None:
+        self.changed_daily.clear()
+        self.changed_sections.clear()
+        self.changed_enrollments.clear()
+        self.changed_rules.clear()
+        self.metrics.clear()
+
+    def apply(self, event: AttendanceEvent) -> set[int]:
+        """Apply one change; returns the school years to evaluate (none when nothing changed)."""
+        history = self.history
+        if isinstance(event, DailyAttendanceRecorded):
+            key = (event.school_id, event.date)
+            record = DailyRecord(event.school_id, event.date, event.category, event.minutes, event.reason)
+            if history.daily.get(key) == record:
+                return set()
+            history.daily[key] = record
+            self.changed_daily.add(key)
+            return {school_year_of(event.date)}
+        if isinstance(event, SectionAttendanceRecorded):
+            key = (event.section_id, event.date)
+            section = SectionRecord(event.section_id, event.school_id, event.date, event.category)
+            if history.sections.get(key) == section:
+                return set()
+            history.sections[key] = section
+            self.changed_sections.add(key)
+            return {school_year_of(event.date)}
+        if isinstance(event, EnrollmentRecorded):
+            key = (event.school_id, event.entry_date)
+            enrollment = Enrollment(event.school_id, event.entry_date, event.exit_date)
+            previous = history.enrollments.get(key)
+            if previous == enrollment:
+                return set()
+            history.enrollments[key] = enrollment
+            self.changed_enrollments.add(key)
+            return _years_spanned(enrollment, previous)
+        if isinstance(event, SchoolDayClosed):
+            return {school_year_of(event.closed_through)} | {school_year_of(d) for d in event.instructional_days}
+        return set()
+
+
+def _years_spanned(enrollment: Enrollment, previous: Enrollment | None) -> set[int]:
+    ends = [enrollment.exit_date or enrollment.entry_date]
+    if previous is not None:
+        ends.append(previous.exit_date or previous.entry_date)
+    first = school_year_of(enrollment.entry_date)
+    return set(range(first, max(school_year_of(end) for end in ends) + 1))
+
+
+class StudentCache:
+    """Least-recently-used student states; valid while their `version` matches the database."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._states: OrderedDict[StudentKey, StudentState] = OrderedDict()
+
+    def get(self, key: StudentKey) -> StudentState | None:
+        state = self._states.get(key)
+        if state is not None:
+            self._states.move_to_end(key)
+        return state
+
+    def put(self, key: StudentKey, state: StudentState) -> None:
+        self._states[key] = state
+        self._states.move_to_end(key)
+        while len(self._states) > self.capacity:
+            self._states.popitem(last=False)
+
+    def evict(self, keys: object) -> None:
+        for key in keys:  # type: ignore[attr-defined]
+            self._states.pop(key, None)
+
+    def clear(self) -> None:
+        self._states.clear()

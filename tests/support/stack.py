@@ -1,0 +1,89 @@
+"""Run services in-process against the real broker and Postgres, and read what they publish."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def serve(app: FastAPI, base_url: str = "http://service") -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan running (database, relay, subscribers) and a client to call it."""
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=60) as client:
+            yield client
+
+
+async def publish(bootstrap: str, topic: str, messages: list[tuple[str, bytes]]) -> None:
+    """Send `(key, value)` messages in order, as a relay would."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key.encode())
+    finally:
+        await producer.stop()
+
+
+class TopicReader:
+    """Reads a whole topic from the beginning without a consumer group, keeping one district's messages."""
+
+    def __init__(self, bootstrap: str, topic: str, district_id: str) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.district_id = district_id
+        self.messages: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def __aenter__(self) -> TopicReader:
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await self._consumer.start()
+        await self._consumer.topics()  # loads the cluster metadata
+        partitions = self._consumer.partitions_for_topic(self.topic) or set()
+        assigned = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        self._consumer.assign(assigned)
+        await self._consumer.seek_to_beginning(*assigned)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._consumer is not None
+        await self._consumer.stop()
+
+    async def poll(self) -> None:
+        assert self._consumer is not None
+        batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+        for records in batches.values():
+            for record in records:
+                if record.key and record.key.decode().split(":")[0].split("@")[0] == self.district_id:
+                    self.messages.append(json.loads(record.value))
+                    self.headers.append({k: v.decode() for k, v in record.headers or ()})
+
+    async def wait_for(self, done: Callable[[list[dict[str, Any]]], bool], timeout: float = 30) -> list[dict[str, Any]]:
+        """Poll until `done(messages)` holds; fails with what was seen if it never does."""
+        deadline = time.monotonic() + timeout
+        while not done(self.messages):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"gave up after {timeout}s with {len(self.messages)} messages: {self.messages[-5:]}")
+            await self.poll()
+        return self.messages
+
+    async def settle(self, quiet: float = 2.0) -> list[dict[str, Any]]:
+        """Poll until nothing new arrives for `quiet` seconds."""
+        last, since = -1, time.monotonic()
+        while time.monotonic() - since < quiet:
+            await self.poll()
+            if len(self.messages) != last:
+                last, since = len(self.messages), time.monotonic()
+            await asyncio.sleep(0.1)
+        return self.messages
