@@ -73,6 +73,8 @@ class EnrollmentRecorded(StudentEvent):
     type: Literal["enrollment.recorded"] = "enrollment.recorded"
     entry_date: date
     exit_date: date | None = None
+    school_closed_through: date | None = None
+    """The school's `as_of` when ingest accepted the enrollment: the days already final there."""
 
 
 class SchoolDayClosed(StudentEvent):

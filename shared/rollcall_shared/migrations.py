@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from alembic import command, context
 from alembic.config import Config
@@ -20,8 +21,15 @@ def alembic_config(package: str, url: str) -> Config:
 
 
 def upgrade(package: str, url: str, revision: str = "head") -> None:
-    """Migrate a service's database to `revision`."""
-    command.upgrade(alembic_config(package, url), revision)
+    """Migrate a service's database to `revision` (from sync code or from inside an event loop)."""
+    config = alembic_config(package, url)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(config, revision)
+        return
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(command.upgrade, config, revision).result()
 
 
 def run_env(metadata: MetaData) -> None:

@@ -70,14 +70,24 @@ class Enrollment(Base):
     exit_date: Mapped[date | None] = mapped_column(Date)
 
 
+class StudentSchoolClose(Base):
+    """How far attendance is final at a school, as the student's own events have said so far."""
+
+    __tablename__ = "student_school_close"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    closed_through: Mapped[date] = mapped_column(Date)
+
+
 class School(Base):
-    """A school's `as_of`; `days_version` moves whenever its instructional days change."""
+    """`days_version` moves whenever the school's instructional days change."""
 
     __tablename__ = "school"
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     school_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    as_of: Mapped[date | None] = mapped_column(Date)
     days_version: Mapped[int] = mapped_column(Integer, default=0)
 
 

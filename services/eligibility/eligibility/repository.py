@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.db import insert_for, upsert
@@ -65,6 +65,11 @@ async def load_students(
             states[(row.district_id, row.student_id)].history.enrollments[(row.school_id, row.entry_date)] = (
                 Enrollment(row.school_id, row.entry_date, row.exit_date)
             )
+        closes = await session.execute(
+            select(models.StudentSchoolClose).where(_student_in(models.StudentSchoolClose, chunk))
+        )
+        for row in closes.scalars():
+            states[(row.district_id, row.student_id)].closed_through[row.school_id] = row.closed_through
         rules = await session.execute(select(models.RuleState).where(_student_in(models.RuleState, chunk)))
         for row in rules.scalars():
             states[(row.district_id, row.student_id)].rules[(row.school_year, RuleId(row.rule_id))] = RuleProgress(
@@ -75,7 +80,7 @@ async def load_students(
 
 async def save_students(session: AsyncSession, states: dict[StudentKey, StudentState]) -> bool:
     """Write what changed and move each student's version on; False if another writer got there first."""
-    daily, sections, enrollments, rules, years = [], [], [], [], []
+    daily, sections, enrollments, closes, rules, years = [], [], [], [], [], []
     for (district_id, student_id), state in states.items():
         who = {"district_id": district_id, "student_id": student_id}
         history = state.history
@@ -90,6 +95,8 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
         for key in state.changed_enrollments:
             e = history.enrollments[key]
             enrollments.append({**who, "school_id": e.school_id, "entry_date": e.entry_date, "exit_date": e.exit_date})
+        for school_id in state.changed_closes:
+            closes.append({**who, "school_id": school_id, "closed_through": state.closed_through[school_id]})
         for year, rule_id in state.changed_rules:
             p = state.rules[(year, rule_id)]
             rules.append({**who, "school_year": year, "rule_id": rule_id.value, "state": p.state.value,
@@ -103,6 +110,8 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
                  keys=["district_id", "student_id", "section_id", "date"])
     await upsert(session, models.Enrollment.__table__, enrollments,
                  keys=["district_id", "student_id", "school_id", "entry_date"])
+    await upsert(session, models.StudentSchoolClose.__table__, closes,
+                 keys=["district_id", "student_id", "school_id"])
     await upsert(session, models.RuleState.__table__, rules,
                  keys=["district_id", "student_id", "school_year", "rule_id"])
     await upsert(session, models.StudentYear.__table__, years, keys=["district_id", "student_id", "school_year"])
@@ -134,19 +143,16 @@ async def _advance_versions(session: AsyncSession, states: dict[StudentKey, Stud
     return True
 
 
-async def school_versions(
-    session: AsyncSession, keys: Collection[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[date | None, int]]:
-    """(as_of, days_version) of each known school."""
-    found: dict[tuple[str, str], tuple[date | None, int]] = {}
+async def school_versions(session: AsyncSession, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The `days_version` of each known school."""
+    found: dict[tuple[str, str], int] = {}
     for chunk in _chunks(keys):
         rows = await session.execute(
-            select(models.School.district_id, models.School.school_id, models.School.as_of,
-                   models.School.days_version).where(
+            select(models.School.district_id, models.School.school_id, models.School.days_version).where(
                 tuple_(models.School.district_id, models.School.school_id).in_(chunk)
             )
         )
-        found.update({(d, s): (as_of, version) for d, s, as_of, version in rows})
+        found.update({(d, s): version for d, s, version in rows})
     return found
 
 
@@ -164,31 +170,18 @@ async def instructional_days(session: AsyncSession, keys: Collection[tuple[str, 
     return days
 
 
-async def save_school_days(
-    session: AsyncSession, days: dict[tuple[str, str], dict[date, bool]], as_of: dict[tuple[str, str], date]
-) -> None:
-    """Record calendar days and closes; a school's `as_of` only moves forward."""
+async def save_school_days(session: AsyncSession, days: dict[tuple[str, str], dict[date, bool]]) -> None:
+    """Record calendar days (instructional or not) and move each changed school's `days_version` on."""
     rows = [
         {"district_id": d, "school_id": s, "date": day, "instructional": instructional}
         for (d, s), by_day in sorted(days.items())
         for day, instructional in sorted(by_day.items())
     ]
     await upsert(session, models.SchoolDay.__table__, rows, keys=["district_id", "school_id", "date"])
-    schools = [
-        {"district_id": d, "school_id": s, "as_of": as_of.get((d, s)), "days_version": 1 if (d, s) in days else 0}
-        for d, s in sorted(set(days) | set(as_of))
-    ]
     table = models.School.__table__
     await upsert(
-        session, table, schools, keys=["district_id", "school_id"],
-        update=lambda new: {
-            "as_of": case(
-                (table.c.as_of.is_(None), new.as_of),
-                (new.as_of > table.c.as_of, new.as_of),
-                else_=table.c.as_of,
-            ),
-            "days_version": table.c.days_version + new.days_version,
-        },
+        session, table, [{"district_id": d, "school_id": s, "days_version": 1} for d, s in sorted(days)],
+        keys=["district_id", "school_id"], update=lambda _: {"days_version": table.c.days_version + 1},
     )
 
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from rollcall_shared.events import AttendanceCategory, Metrics, school_year_of
+from rollcall_shared.events import AttendanceCategory, Metrics
 
 from eligibility.playbook import Playbook, RateRule, RuleId
 
@@ -45,6 +45,15 @@ class SchoolDays:
 
     instructional: frozenset[date] = frozenset()
     as_of: date | None = None
+    _sorted: tuple[frozenset[date], tuple[date, ...]] = field(
+        default=(frozenset(), ()), init=False, repr=False, compare=False
+    )
+
+    def ordered(self) -> tuple[date, ...]:
+        """The instructional days in order, sorted again only once `instructional` is replaced."""
+        if self._sorted[0] is not self.instructional:
+            self._sorted = (self.instructional, tuple(sorted(self.instructional)))
+        return self._sorted[1]
 
 
 @dataclass
@@ -80,6 +89,7 @@ PART_DAYS = frozenset(
     {AttendanceCategory.TARDY, AttendanceCategory.EARLY_DEPARTURE, AttendanceCategory.PARTIAL}
 )
 RATE_DECIMALS = 4
+RULE_ORDER = tuple(RuleId)  # iterating the enum itself is slow on this hot path
 
 
 def compute_metrics(
@@ -89,18 +99,19 @@ def compute_metrics(
     schools: Mapping[str, SchoolDays],
     playbook: Playbook,
 ) -> Metrics:
-    """The playbook's metrics of one student for one school year.
+    """The playbook's metrics of one student for one school year (1 July to 30 June).
 
     A tardy, early departure or partial day is truant when more than `truant_minutes` are
     missed and its reason, trimmed and compared case-insensitively, is not an excused reason;
     a missing reason excuses nothing, missing minutes make the day not truant. A date counts
     once however many schools recorded it, and is absent or truant if any school says so.
     """
+    year_first, year_last = date(school_year - 1, 7, 1), date(school_year, 6, 30)
     excused = _normalised(playbook.excused_reasons)
     absent: set[date] = set()
     truant: set[date] = set()
     for record in history.daily.values():
-        if school_year_of(record.date) != school_year:
+        if not year_first <= record.date <= year_last:
             continue
         if record.category in ABSENCES:
             absent.add(record.date)
@@ -114,13 +125,13 @@ def compute_metrics(
         1
         for record in history.sections.values()
         if record.category == AttendanceCategory.UNEXCUSED_ABSENCE
-        and school_year_of(record.date) == school_year
+        and year_first <= record.date <= year_last
     )
-    windows = list(_windows(history.enrollments.values(), schools, school_year))
+    windows = list(_windows(history.enrollments.values(), schools, year_first, year_last))
     spans = [window.span() for window in windows]
     # The usual single enrollment is counted without building a set.
     enrolled = len(spans[0]) if len(spans) == 1 else len(set().union(*spans))
-    absent_enrolled = sum(1 for day in absent if any(w.enrols(day) for w in windows))
+    absent_enrolled = len(set().union(*(window.enrolled(absent) for window in windows)))
     return Metrics(
         absent_days=len(absent),
         truant_days=len(truant),
@@ -142,7 +153,7 @@ def evaluate(
     """
     rate = _unrounded_rate(metrics)
     transitions = []
-    for rule in RuleId:
+    for rule in RULE_ORDER:
         crosses, clears = _conditions(rule, metrics, rate, playbook)
         state = states.get(rule, RuleState.BELOW)
         if state == RuleState.BELOW and crosses:
@@ -179,7 +190,7 @@ def _conditions(
         return False, True
     thresholds = _RATE_RULES[rule](playbook)
     enough_days = metrics.enrolled_days >= playbook.rate_min_enrolled_days
-    return enough_days and rate >= thresholds.crosses_at, rate < thresholds.crosses_at
+    return enough_days and rate >= thresholds.crosses_at, rate < thresholds.clears_below
 
 
 def _unrounded_rate(metrics: Metrics) -> float | None:
@@ -196,25 +207,28 @@ def _unrounded_rate(metrics: Metrics) -> float | None:
 
 
 class _Window(NamedTuple):
-    """One enrollment's days: its school's instructional days within [first, last]."""
+    """One enrollment's days: its school's instructional days from `first` through `last`."""
 
     first: date
     last: date
-    days: frozenset[date]
+    school: SchoolDays
 
-    def enrols(self, day: date) -> bool:
-        return self.first <= day <= self.last and day in self.days
+    def enrolled(self, days: set[date]) -> set[date]:
+        instructional = self.school.instructional.intersection(days)
+        return {day for day in instructional if self.first <= day <= self.last}
 
     def span(self) -> tuple[date, ...]:
-        ordered = _ordered(self.days)
+        ordered = self.school.ordered()
         return ordered[bisect_left(ordered, self.first) : bisect_right(ordered, self.last)]
 
 
 def _windows(
-    enrollments: Iterable[Enrollment], schools: Mapping[str, SchoolDays], school_year: int
+    enrollments: Iterable[Enrollment],
+    schools: Mapping[str, SchoolDays],
+    year_first: date,
+    year_last: date,
 ) -> Iterator[_Window]:
-    """Each enrollment's window in the school year, cut at its exit date and its school's `as_of`."""
-    year_first, year_last = date(school_year - 1, 7, 1), date(school_year, 6, 30)
+    """Each enrollment's days in the school year, cut at its exit date and its school's `as_of`."""
     for enrollment in enrollments:
         school = schools.get(enrollment.school_id)
         if school is None or school.as_of is None:
@@ -222,13 +236,7 @@ def _windows(
         first = max(enrollment.entry_date, year_first)
         last = min(enrollment.exit_date or year_last, school.as_of, year_last)
         if first <= last:
-            yield _Window(first, last, school.instructional)
-
-
-@lru_cache(maxsize=4096)
-def _ordered(days: frozenset[date]) -> tuple[date, ...]:
-    """A school's instructional days in order, sorted once per calendar version."""
-    return tuple(sorted(days))
+            yield _Window(first, last, school)
 
 
 @lru_cache(maxsize=256)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,7 +56,7 @@ class Eligibility:
         school_keys |= {(d, school) for (d, _), st in states.items() for school, _ in st.history.enrollments}
         schools = await self._load_schools(session, school_keys)
         days_changed: dict[SchoolKey, dict[date, bool]] = {}
-        closed_through: dict[SchoolKey, date] = {}
+        calendars = _Calendars(schools)
         changes: list[tuple[ThresholdChanged, AttendanceEvent]] = []
         try:
             for event in events:
@@ -65,14 +64,14 @@ class Eligibility:
                     _record_calendar_day(schools, days_changed, event)
                     continue
                 if isinstance(event, SchoolDayClosed):
-                    _close_school_day(schools, days_changed, closed_through, event)
+                    _learn_closed_days(schools, days_changed, event)
                 key = (event.district_id, event.student_id)
                 state = states[key]
                 for year in sorted(state.apply(event)):
-                    changes += _evaluate(state, key, year, event, schools, playbooks[event.district_id])
+                    changes += _evaluate(state, key, year, event, calendars, playbooks[event.district_id])
             if not await repository.save_students(session, states):
                 raise StaleState
-            await repository.save_school_days(session, days_changed, closed_through)
+            await repository.save_school_days(session, days_changed)
         except BaseException:
             self.students.evict(keys)
             for key in school_keys:
@@ -101,13 +100,11 @@ class Eligibility:
 
     async def _load_schools(self, session: AsyncSession, keys: set[SchoolKey]) -> dict[SchoolKey, SchoolDays]:
         stored = await repository.school_versions(session, keys)
-        stale = [k for k in keys if self._schools.get(k, (-1, None))[0] != stored.get(k, (None, 0))[1]]
+        stale = [k for k in keys if self._schools.get(k, (-1, None))[0] != stored.get(k, 0)]
         if stale:
             for key, days in (await repository.instructional_days(session, stale)).items():
-                self._schools[key] = (stored.get(key, (None, 0))[1], SchoolDays(frozenset(days)))
-        return {
-            key: replace(self._schools[key][1], as_of=stored.get(key, (None, 0))[0]) for key in keys
-        }
+                self._schools[key] = (stored.get(key, 0), SchoolDays(frozenset(days)))
+        return {key: SchoolDays(self._schools[key][1].instructional) for key in keys}
 
 
 def _record_calendar_day(
@@ -122,21 +119,33 @@ def _record_calendar_day(
     days_changed.setdefault(key, {})[event.date] = event.instructional
 
 
-def _close_school_day(
-    schools: dict[SchoolKey, SchoolDays],
-    days_changed: dict[SchoolKey, dict[date, bool]],
-    closed_through: dict[SchoolKey, date],
-    event: SchoolDayClosed,
+def _learn_closed_days(
+    schools: dict[SchoolKey, SchoolDays], days_changed: dict[SchoolKey, dict[date, bool]], event: SchoolDayClosed
 ) -> None:
     key = (event.district_id, event.school_id)
     school = schools[key]
-    new_days = set(event.instructional_days) - school.instructional
-    if new_days:
+    if new_days := set(event.instructional_days) - school.instructional:
         school.instructional = school.instructional | new_days
         days_changed.setdefault(key, {}).update(dict.fromkeys(new_days, True))
-    if school.as_of is None or event.closed_through > school.as_of:
-        school.as_of = event.closed_through
-        closed_through[key] = event.closed_through
+
+
+class _Calendars:
+    """The batch's school calendars, each made final only as far as one student has been told."""
+
+    def __init__(self, schools: dict[SchoolKey, SchoolDays]) -> None:
+        self.schools = schools
+        self._views: dict[tuple[SchoolKey, date | None], SchoolDays] = {}
+
+    def as_seen_by(self, state: StudentState, district_id: str) -> dict[str, SchoolDays]:
+        seen = {}
+        for school_id, _ in state.history.enrollments:
+            key, as_of = (district_id, school_id), state.closed_through.get(school_id)
+            school = self.schools[key]
+            view = self._views.get((key, as_of))
+            if view is None or view.instructional is not school.instructional:
+                view = self._views[(key, as_of)] = SchoolDays(school.instructional, as_of)
+            seen[school_id] = view
+        return seen
 
 
 def _evaluate(
@@ -144,12 +153,12 @@ def _evaluate(
     key: StudentKey,
     year: int,
     event: StudentEvent,
-    schools: dict[SchoolKey, SchoolDays],
+    calendars: _Calendars,
     playbook: Playbook,
 ) -> list[tuple[ThresholdChanged, AttendanceEvent]]:
     district_id, student_id = key
-    enrolled_at = {school: schools[(district_id, school)] for school, _ in state.history.enrollments}
-    metrics = compute_metrics(state.history, school_year=year, schools=enrolled_at, playbook=playbook)
+    schools = calendars.as_seen_by(state, district_id)
+    metrics = compute_metrics(state.history, school_year=year, schools=schools, playbook=playbook)
     state.metrics[year] = metrics
     current = {rule: progress.state for (y, rule), progress in state.rules.items() if y == year}
     changes = []

@@ -36,22 +36,29 @@ class StudentState:
     version: int = 0
     history: StudentHistory = field(default_factory=StudentHistory)
     rules: dict[tuple[int, RuleId], RuleProgress] = field(default_factory=dict)
+    closed_through: dict[str, date] = field(default_factory=dict)
+    """Each school's `as_of` as this student's own events have told it, so changes apply in order."""
     changed_daily: set[tuple[str, date]] = field(default_factory=set)
     changed_sections: set[tuple[str, date]] = field(default_factory=set)
     changed_enrollments: set[tuple[str, date]] = field(default_factory=set)
     changed_rules: set[tuple[int, RuleId]] = field(default_factory=set)
+    changed_closes: set[str] = field(default_factory=set)
     metrics: dict[int, Metrics] = field(default_factory=dict)
     """Metrics evaluated in this batch, by school year, to be saved."""
 
     @property
     def dirty(self) -> bool:
-        return bool(self.changed_daily or self.changed_sections or self.changed_enrollments or self.metrics)
+        return bool(
+            self.changed_daily or self.changed_sections or self.changed_enrollments or self.changed_closes
+            or self.metrics
+        )
 
     def saved(self) -> None:
         self.changed_daily.clear()
         self.changed_sections.clear()
         self.changed_enrollments.clear()
         self.changed_rules.clear()
+        self.changed_closes.clear()
         self.metrics.clear()
 
     def apply(self, event: AttendanceEvent) -> set[int]:
@@ -77,14 +84,23 @@ class StudentState:
             key = (event.school_id, event.entry_date)
             enrollment = Enrollment(event.school_id, event.entry_date, event.exit_date)
             previous = history.enrollments.get(key)
-            if previous == enrollment:
+            closed = event.school_closed_through is not None and self._close(event.school_id, event.school_closed_through)
+            if previous == enrollment and not closed:
                 return set()
             history.enrollments[key] = enrollment
             self.changed_enrollments.add(key)
             return _years_spanned(enrollment, previous)
         if isinstance(event, SchoolDayClosed):
+            self._close(event.school_id, event.closed_through)
             return {school_year_of(event.closed_through)} | {school_year_of(d) for d in event.instructional_days}
         return set()
+
+    def _close(self, school_id: str, through: date) -> bool:
+        if (known := self.closed_through.get(school_id)) is not None and known >= through:
+            return False
+        self.closed_through[school_id] = through
+        self.changed_closes.add(school_id)
+        return True
 
 
 def _years_spanned(enrollment: Enrollment, previous: Enrollment | None) -> set[int]:

@@ -1,0 +1,69 @@
+"""Eligibility killed mid-stream and restarted: every crossing emitted, none with a second id."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import date
+
+import pytest
+
+from rollcall_shared import topics
+from rollcall_shared.events import AttendanceCategory
+from tests.support.events import Feed, school_days
+from tests.support.oracle import expected_threshold_ids
+from tests.support.process import ServiceProcess
+from tests.support.stack import TopicReader, publish
+
+pytestmark = pytest.mark.integration
+
+CATEGORIES = [AttendanceCategory.UNEXCUSED_ABSENCE, AttendanceCategory.EXCUSED_ABSENCE, AttendanceCategory.TARDY]
+
+
+def _district_feed(district_id: str, students: int, days: int) -> Feed:
+    rng = random.Random(7)
+    calendar = school_days(date(2021, 8, 23), days)
+    feed = Feed(district_id).calendar(calendar)
+    ids = [f"{n:06d}" for n in range(students)]
+    for student in ids:
+        feed.enroll(student, calendar[0])
+    for number, day in enumerate(calendar):
+        for student in ids:
+            if rng.random() < 0.08:
+                category = rng.choice(CATEGORIES)
+                feed.daily(student, day, category, minutes=rng.choice([10, 45]) if category == "Tardy" else None)
+            if rng.random() < 0.01:  # the SIS corrects an earlier day to present
+                feed.daily(student, rng.choice(calendar[: number + 1]), AttendanceCategory.IN_ATTENDANCE)
+        for student in ids:
+            feed.close(student, day, [day])
+    return feed
+
+
+async def test_killed_eligibility_resumes_and_emits_each_crossing_once(kafka_bootstrap, databases, district_id, tmp_path):
+    feed = _district_feed(district_id, students=250, days=30)
+    expected = expected_threshold_ids(feed.events)
+    env = {
+        "ELIGIBILITY_DATABASE_URL": databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility"),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "ELIGIBILITY_CONSUMER_GROUP": f"eligibility-{uuid.uuid4().hex[:6]}",
+        "ELIGIBILITY_BATCH_MAX_RECORDS": "300",
+    }
+    service = ServiceProcess("eligibility", env, tmp_path).start()
+    try:
+        async with TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
+            publishing = asyncio.create_task(publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages()))
+            await thresholds.wait_for(lambda m: len(m) >= len(expected) // 4, timeout=120)
+            service.kill()
+            await publishing
+            service.start()
+            await thresholds.wait_for(lambda m: {x["eventId"] for x in m} >= set(expected), timeout=180)
+            seen = await thresholds.settle(quiet=3)
+    finally:
+        service.stop()
+    assert len(expected) > 100
+    by_id: dict[str, dict] = {}
+    for message in seen:
+        assert by_id.setdefault(message["eventId"], message) == message, "one id, two different events"
+    assert set(by_id) == set(expected)
+    assert {(m["studentId"], m["ruleId"], m["type"]) for m in by_id.values()} == set(expected.values())
