@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export UV_LINK_MODE ?= copy
 COMPOSE ?= docker compose
 
-.PHONY: help env run test bench migration up down clean
+.PHONY: help env run test bench docs migration up down clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test: env  ## The whole suite: unit, integration (bundled broker + Postgres) and
 
 bench: env  ## Benchmarks on a generated district; figures go to docs/benchmarks.md
 	@$(UV) run --frozen python -m rollcall_dev.bench
+
+docs: env  ## Export OpenAPI (docs/openapi/) and AsyncAPI (docs/asyncapi.json) documents
+	@$(UV) run --frozen python -m rollcall_dev.apidocs
 
 migration: env  ## New Alembic revision from the models: make migration SERVICE=ingest MSG="..."
 	@$(UV) run --frozen python -m rollcall_dev.makemigration $(SERVICE) "$(MSG)"
