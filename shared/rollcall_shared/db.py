@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, bindparam, column, event, func, select, text, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -36,12 +36,15 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str) -> AsyncEngine:
+    # Bound parameters hold student and family data: keep them out of error messages and logs.
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,6 +86,38 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+def is_postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def one_of(session: AsyncSession, column: Any, values: list[Any]) -> Any:
+    """`column IN values`; on PostgreSQL `IN (SELECT unnest(:array))`, one parameter however many values."""
+    if is_postgres(session):
+        return column.in_(select(func.unnest(bindparam(None, values, type_=postgresql.ARRAY(column.type)))))
+    return column.in_(values)
+
+
+def unnest_rows(table: Any, rows: list[dict[str, Any]]) -> Any:
+    """PostgreSQL `SELECT unnest(:a) AS a, unnest(:b) AS b, ...`: rows as one array per column."""
+    return select(
+        *(
+            func.unnest(
+                bindparam(f"rows_{name}", [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
+            ).label(name)
+            for name in rows[0]
+        )
+    )
+
+
+def rows_as_table(session: AsyncSession, table: Any, rows: list[dict[str, Any]], name: str) -> Any:
+    """Rows with `table`'s column types as a subquery to join against (an UPDATE ... FROM)."""
+    if is_postgres(session):
+        return unnest_rows(table, rows).subquery(name)
+    return values(*(column(key, table.c[key].type) for key in rows[0]), name=name).data(
+        [tuple(row.values()) for row in rows]
+    )
+
+
 async def upsert(
     session: AsyncSession,
     table: Any,
@@ -91,13 +126,17 @@ async def upsert(
     keys: list[str],
     update: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
-    """Insert rows, or update the non-key columns where the key exists (one executemany).
+    """Insert rows, or update the non-key columns where the key exists, in one statement.
 
     `update`, given the statement's `excluded` columns, returns other assignments to make instead.
+    On PostgreSQL the rows travel as one array per column (unnest); elsewhere as an executemany.
     """
     if not rows:
         return
+    postgres = is_postgres(session)
     statement = insert_for(session, table)
+    if postgres:
+        statement = statement.from_select(list(rows[0]), unnest_rows(table, rows))
     assignments = update(statement.excluded) if update else {
         name: statement.excluded[name] for name in rows[0] if name not in keys
     }
@@ -105,4 +144,4 @@ async def upsert(
         statement = statement.on_conflict_do_update(index_elements=keys, set_=assignments)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
-    await session.execute(statement, rows)
+    await session.execute(statement) if postgres else await session.execute(statement, rows)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, func
+from sqlalchemy import DateTime, String, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rollcall_shared.db import insert_for
+from rollcall_shared.db import insert_for, is_postgres
 
 
 class InboxMixin:
@@ -27,14 +28,13 @@ async def claim_new(session: AsyncSession, model: type[InboxMixin], event_ids: I
     if not ids:
         return set()
     table = model.__table__  # type: ignore[attr-defined]
-    claimed: set[str] = set()
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        statement = (
-            insert_for(session, table)
-            .values([{"event_id": event_id} for event_id in chunk])
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(table.c.event_id)
+    statement = insert_for(session, table)
+    if is_postgres(session):
+        statement = statement.from_select(
+            ["event_id"], select(func.unnest(bindparam("ids", ids, type_=ARRAY(table.c.event_id.type))))
         )
-        claimed.update((await session.execute(statement)).scalars())
-    return claimed
+        parameters = None
+    else:
+        parameters = [{"event_id": event_id} for event_id in ids]
+    statement = statement.on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    return set((await session.execute(statement, parameters)).scalars())

@@ -11,6 +11,7 @@ from eligibility.app import create_app
 from eligibility.settings import Settings
 from rollcall_shared import topics
 from rollcall_shared.events import AttendanceCategory
+from rollcall_shared.migrations import upgrade
 from tests.support.events import Feed, school_days
 from tests.support.stack import TopicReader, publish, serve
 
@@ -21,10 +22,15 @@ EXCUSED = AttendanceCategory.EXCUSED_ABSENCE
 DAYS = school_days(date(2021, 9, 1), 20)
 
 
-@pytest.fixture(scope="module")
-def settings(kafka_bootstrap: str, databases) -> Settings:
+@pytest.fixture(scope="module", params=["postgres", "sqlite"])
+def settings(request, kafka_bootstrap: str, databases, tmp_path_factory) -> Settings:
+    if request.param == "sqlite":  # the embedded default of `make run`
+        url = f"sqlite:///{tmp_path_factory.mktemp('eligibility') / 'eligibility.db'}"
+        upgrade("eligibility", url)
+    else:
+        url = databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility")
     return Settings(
-        database_url=databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility"),
+        database_url=url,
         kafka_bootstrap_servers=kafka_bootstrap,
         consumer_group=f"eligibility-{uuid.uuid4().hex[:6]}",
         outbox_poll_seconds=0.05,

@@ -51,6 +51,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
         batch=True,
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         listener=ForgetOnRebalance(eligibility),

@@ -35,6 +35,8 @@ class Student(Base):
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     student_id: Mapped[str] = mapped_column(ID, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    closed_through: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    """School id -> the last day closed there as the student's own events have said (ISO date)."""
 
 
 class DailyRecord(Base):
@@ -68,17 +70,6 @@ class Enrollment(Base):
     school_id: Mapped[str] = mapped_column(ID, primary_key=True)
     entry_date: Mapped[date] = mapped_column(Date, primary_key=True)
     exit_date: Mapped[date | None] = mapped_column(Date)
-
-
-class StudentSchoolClose(Base):
-    """How far attendance is final at a school, as the student's own events have said so far."""
-
-    __tablename__ = "student_school_close"
-
-    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    closed_through: Mapped[date] = mapped_column(Date)
 
 
 class School(Base):

@@ -6,10 +6,10 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rollcall_shared.db import insert_for, upsert
+from rollcall_shared.db import insert_for, is_postgres, one_of, rows_as_table, unnest_rows, upsert
 from rollcall_shared.events import AttendanceCategory
 
 from eligibility import models
@@ -26,51 +26,58 @@ def _chunks(items: Collection[Any]) -> Iterable[list[Any]]:
         yield items[start : start + CHUNK]
 
 
-def _student_in(model: Any, keys: list[StudentKey]) -> Any:
-    return tuple_(model.district_id, model.student_id).in_(keys)
+def _student_in(session: AsyncSession, model: Any, keys: list[StudentKey]) -> Any:
+    by_district: dict[str, list[str]] = {}
+    for district_id, student_id in keys:
+        by_district.setdefault(district_id, []).append(student_id)
+    return or_(
+        *(and_(model.district_id == d, one_of(session, model.student_id, ids)) for d, ids in by_district.items())
+    )
 
 
-async def student_versions(session: AsyncSession, keys: Collection[StudentKey]) -> dict[StudentKey, int]:
-    versions: dict[StudentKey, int] = {}
+async def stored_students(session: AsyncSession, keys: Collection[StudentKey]) -> dict[StudentKey, tuple[int, dict[str, str]]]:
+    """(version, closed_through) of each known student."""
+    found: dict[StudentKey, tuple[int, dict[str, str]]] = {}
+    table = models.Student
     for chunk in _chunks(keys):
         rows = await session.execute(
-            select(models.Student.district_id, models.Student.student_id, models.Student.version).where(
-                _student_in(models.Student, chunk)
+            select(table.district_id, table.student_id, table.version, table.closed_through).where(
+                _student_in(session, table, chunk)
             )
         )
-        versions.update({(d, s): v for d, s, v in rows})
-    return versions
+        found.update({(d, s): (v, closed or {}) for d, s, v, closed in rows})
+    return found
 
 
 async def load_students(
-    session: AsyncSession, versions: dict[StudentKey, int], keys: Collection[StudentKey]
+    session: AsyncSession, stored: dict[StudentKey, tuple[int, dict[str, str]]], keys: Collection[StudentKey]
 ) -> dict[StudentKey, StudentState]:
     """The stored state of each student (a new, empty state for a student never seen)."""
-    states = {key: StudentState(version=versions.get(key, 0)) for key in keys}
+    states = {}
+    for key in keys:
+        version, closed = stored.get(key, (0, {}))
+        states[key] = StudentState(
+            version=version, closed_through={school: date.fromisoformat(day) for school, day in closed.items()}
+        )
     for chunk in _chunks(keys):
-        daily = await session.execute(select(models.DailyRecord).where(_student_in(models.DailyRecord, chunk)))
+        daily = await session.execute(select(models.DailyRecord).where(_student_in(session, models.DailyRecord, chunk)))
         for row in daily.scalars():
             states[(row.district_id, row.student_id)].history.daily[(row.school_id, row.date)] = DailyRecord(
                 row.school_id, row.date, AttendanceCategory(row.category), row.minutes, row.reason
             )
         sections = await session.execute(
-            select(models.SectionRecord).where(_student_in(models.SectionRecord, chunk))
+            select(models.SectionRecord).where(_student_in(session, models.SectionRecord, chunk))
         )
         for row in sections.scalars():
             states[(row.district_id, row.student_id)].history.sections[(row.section_id, row.date)] = SectionRecord(
                 row.section_id, row.school_id, row.date, AttendanceCategory(row.category)
             )
-        enrollments = await session.execute(select(models.Enrollment).where(_student_in(models.Enrollment, chunk)))
+        enrollments = await session.execute(select(models.Enrollment).where(_student_in(session, models.Enrollment, chunk)))
         for row in enrollments.scalars():
             states[(row.district_id, row.student_id)].history.enrollments[(row.school_id, row.entry_date)] = (
                 Enrollment(row.school_id, row.entry_date, row.exit_date)
             )
-        closes = await session.execute(
-            select(models.StudentSchoolClose).where(_student_in(models.StudentSchoolClose, chunk))
-        )
-        for row in closes.scalars():
-            states[(row.district_id, row.student_id)].closed_through[row.school_id] = row.closed_through
-        rules = await session.execute(select(models.RuleState).where(_student_in(models.RuleState, chunk)))
+        rules = await session.execute(select(models.RuleState).where(_student_in(session, models.RuleState, chunk)))
         for row in rules.scalars():
             states[(row.district_id, row.student_id)].rules[(row.school_year, RuleId(row.rule_id))] = RuleProgress(
                 RuleState(row.state), row.crossings, row.clearings, row.changed_at
@@ -80,7 +87,7 @@ async def load_students(
 
 async def save_students(session: AsyncSession, states: dict[StudentKey, StudentState]) -> bool:
     """Write what changed and move each student's version on; False if another writer got there first."""
-    daily, sections, enrollments, closes, rules, years = [], [], [], [], [], []
+    daily, sections, enrollments, rules, years = [], [], [], [], []
     for (district_id, student_id), state in states.items():
         who = {"district_id": district_id, "student_id": student_id}
         history = state.history
@@ -95,8 +102,6 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
         for key in state.changed_enrollments:
             e = history.enrollments[key]
             enrollments.append({**who, "school_id": e.school_id, "entry_date": e.entry_date, "exit_date": e.exit_date})
-        for school_id in state.changed_closes:
-            closes.append({**who, "school_id": school_id, "closed_through": state.closed_through[school_id]})
         for year, rule_id in state.changed_rules:
             p = state.rules[(year, rule_id)]
             rules.append({**who, "school_year": year, "rule_id": rule_id.value, "state": p.state.value,
@@ -110,8 +115,6 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
                  keys=["district_id", "student_id", "section_id", "date"])
     await upsert(session, models.Enrollment.__table__, enrollments,
                  keys=["district_id", "student_id", "school_id", "entry_date"])
-    await upsert(session, models.StudentSchoolClose.__table__, closes,
-                 keys=["district_id", "student_id", "school_id"])
     await upsert(session, models.RuleState.__table__, rules,
                  keys=["district_id", "student_id", "school_year", "rule_id"])
     await upsert(session, models.StudentYear.__table__, years, keys=["district_id", "student_id", "school_year"])
@@ -119,28 +122,40 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
 
 
 async def _advance_versions(session: AsyncSession, states: dict[StudentKey, StudentState]) -> bool:
+    """Move each student's version on, only from the version this consumer loaded."""
     table = models.Student.__table__
-    known = [(d, s, state.version) for (d, s), state in states.items() if state.version > 0]
-    new = [{"district_id": d, "student_id": s, "version": 1} for (d, s), state in states.items() if state.version == 0]
-    for chunk in _chunks(known):
+    known = [_student_row(key, st, st.version) for key, st in states.items() if st.version]
+    new = [_student_row(key, st, 1) for key, st in states.items() if not st.version]
+    for chunk in [known] if is_postgres(session) else _chunks(known):
+        if not chunk:
+            continue
+        loaded = rows_as_table(session, table, chunk, "loaded")
         result = await session.execute(
             update(table)
-            .where(tuple_(table.c.district_id, table.c.student_id, table.c.version).in_(chunk))
-            .values(version=table.c.version + 1)
+            .where(*(table.c[name] == loaded.c[name] for name in ("district_id", "student_id", "version")))
+            .values(version=table.c.version + 1, closed_through=loaded.c.closed_through)
             .returning(table.c.student_id)
         )
         if len(result.all()) != len(chunk):
             return False
-    for chunk in _chunks(new):
-        statement = insert_for(session, table).values(chunk).on_conflict_do_nothing(
-            index_elements=["district_id", "student_id"]
-        )
-        result = await session.execute(statement.returning(table.c.student_id))
-        if len(result.all()) != len(chunk):
+    if new:
+        statement = insert_for(session, table).on_conflict_do_nothing(index_elements=["district_id", "student_id"])
+        if is_postgres(session):
+            result = await session.execute(
+                statement.from_select(list(new[0]), unnest_rows(table, new)).returning(table.c.student_id)
+            )
+        else:
+            result = await session.execute(statement.returning(table.c.student_id), new)
+        if len(result.all()) != len(new):
             return False
     for state in states.values():
         state.version += 1
     return True
+
+
+def _student_row(key: StudentKey, state: StudentState, version: int) -> dict[str, Any]:
+    closed = {school: day.isoformat() for school, day in state.closed_through.items()}
+    return {"district_id": key[0], "student_id": key[1], "version": version, "closed_through": closed}
 
 
 async def school_versions(session: AsyncSession, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -85,17 +85,17 @@ class Eligibility:
         return changes
 
     async def _load_students(self, session: AsyncSession, keys: list[StudentKey]) -> dict[StudentKey, StudentState]:
-        versions = await repository.student_versions(session, keys)
+        stored = await repository.stored_students(session, keys)
         states: dict[StudentKey, StudentState] = {}
         missing = []
         for key in keys:
             cached = self.students.get(key)
-            if cached is not None and cached.version == versions.get(key, 0):
+            if cached is not None and cached.version == stored.get(key, (0, {}))[0]:
                 states[key] = cached
             else:
                 missing.append(key)
         if missing:
-            states.update(await repository.load_students(session, versions, missing))
+            states.update(await repository.load_students(session, stored, missing))
         return states
 
     async def _load_schools(self, session: AsyncSession, keys: set[SchoolKey]) -> dict[SchoolKey, SchoolDays]:

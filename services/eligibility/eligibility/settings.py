@@ -13,6 +13,8 @@ class Settings(ServiceSettings):
     consumer_group: str = "eligibility"
     batch_max_records: int = 2000
     batch_timeout_ms: int = 50
+    fetch_max_wait_ms: int = 50
+    """How long the broker may hold a fetch for more data: the floor of the added latency."""
     max_attempts: int = 3
     """A message that fails this many times alone goes to the dead-letter topic."""
     cached_students: int = 500_000

@@ -42,23 +42,14 @@ class StudentState:
     changed_sections: set[tuple[str, date]] = field(default_factory=set)
     changed_enrollments: set[tuple[str, date]] = field(default_factory=set)
     changed_rules: set[tuple[int, RuleId]] = field(default_factory=set)
-    changed_closes: set[str] = field(default_factory=set)
     metrics: dict[int, Metrics] = field(default_factory=dict)
     """Metrics evaluated in this batch, by school year, to be saved."""
-
-    @property
-    def dirty(self) -> bool:
-        return bool(
-            self.changed_daily or self.changed_sections or self.changed_enrollments or self.changed_closes
-            or self.metrics
-        )
 
     def saved(self) -> None:
         self.changed_daily.clear()
         self.changed_sections.clear()
         self.changed_enrollments.clear()
         self.changed_rules.clear()
-        self.changed_closes.clear()
         self.metrics.clear()
 
     def apply(self, event: AttendanceEvent) -> set[int]:
@@ -91,7 +82,8 @@ class StudentState:
             self.changed_enrollments.add(key)
             return _years_spanned(enrollment, previous)
         if isinstance(event, SchoolDayClosed):
-            self._close(event.school_id, event.closed_through)
+            if not self._close(event.school_id, event.closed_through) and not event.instructional_days:
+                return set()
             return {school_year_of(event.closed_through)} | {school_year_of(d) for d in event.instructional_days}
         return set()
 
@@ -99,7 +91,6 @@ class StudentState:
         if (known := self.closed_through.get(school_id)) is not None and known >= through:
             return False
         self.closed_through[school_id] = through
-        self.changed_closes.add(school_id)
         return True
 
 

@@ -1,0 +1,280 @@
+"""`make bench`: a generated district through the HTTP API into Postgres and the bundled broker.
+
+Figures: ingest records/s, eligibility events/s against the raw aiokafka consume rate of the same
+topic, and POST-to-threshold latency under a steady load. They are written to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+
+from rollcall_shared import topics
+from rollcall_dev import edfi
+from rollcall_dev.district import DayClosed, District, Records
+from rollcall_dev.measure import Arrivals, group_progress, raw_consume_rate
+from rollcall_dev.stack import Stack, load_services, migrate
+from rollcall_shared.local_broker import port_open
+
+console = Console()
+ROOT = Path(__file__).resolve().parents[2]
+Request = tuple[str, bytes]
+"""(path, JSON body)"""
+
+
+@dataclass
+class Figures:
+    students: int = 0
+    days: int = 0
+    records: int = 0
+    closes: int = 0
+    ingest_seconds: float = 0.0
+    events: int = 0
+    relay_seconds: float = 0.0
+    raw_seconds: float = 0.0
+    eligibility_seconds: float = 0.0
+    crossings: int = 0
+    latencies: list[float] = field(default_factory=list)
+    rate: int = 0
+
+
+def _groups(district: District) -> list[tuple[str, list[Request]]]:
+    """The replay as groups of requests of one kind: a group may go concurrently, groups go in order."""
+    base = f"/v1/districts/{district.district_id}"
+    groups: list[tuple[str, list[Request]]] = []
+    for item in district.replay():
+        if isinstance(item, DayClosed):
+            kind, path, body = "closed-days", f"{base}/schools/{item.school_id}/closed-days", {"date": item.date.isoformat()}
+        else:
+            assert isinstance(item, Records)
+            kind, path, body = item.resource, f"{base}/ed-fi/{item.resource}", item.items
+        if not groups or groups[-1][0] != kind:
+            groups.append((kind, []))
+        groups[-1][1].append((path, json.dumps(body).encode()))
+    return groups
+
+
+async def _post_all(client: httpx.AsyncClient, requests: list[Request], concurrency: int) -> list[dict]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(path: str, body: bytes) -> dict:
+        async with gate:
+            answer = await client.post(path, content=body, headers={"content-type": "application/json"})
+            if answer.status_code >= 400:
+                raise SystemExit(f"POST {path} answered {answer.status_code}: {answer.text[:300]}")
+            return answer.json()
+
+    return await asyncio.gather(*(one(path, body) for path, body in requests))
+
+
+async def _fresh_database(admin_url: str, name: str) -> str:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _outbox_backlog(url: str) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval("SELECT count(*) FROM outbox")
+    finally:
+        await connection.close()
+
+
+async def _ingest(figures: Figures, client: httpx.AsyncClient, district: District, concurrency: int) -> None:
+    console.print(f"generating {figures.students:,} students x {figures.days} school days ...")
+    groups = _groups(district)
+    with Progress(console=console) as progress:
+        task = progress.add_task("POST to ingest", total=sum(len(requests) for _, requests in groups))
+        started = time.perf_counter()
+        for kind, requests in groups:
+            answers = await _post_all(client, requests, concurrency)
+            if kind == "closed-days":
+                figures.closes += len(requests)
+            else:
+                figures.records += sum(a["accepted"] + a["duplicates"] + len(a["rejected"]) for a in answers)
+            progress.advance(task, len(requests))
+        figures.ingest_seconds = time.perf_counter() - started
+
+
+async def _drain_outbox(figures: Figures, ingest_db: str, bootstrap: str) -> None:
+    started = time.perf_counter() - figures.ingest_seconds
+    with console.status("ingest's relay publishing the outbox ..."):
+        while await _outbox_backlog(ingest_db):
+            await asyncio.sleep(0.5)
+    figures.relay_seconds = time.perf_counter() - started
+    figures.events = (await asyncio.to_thread(group_progress, bootstrap, None, topics.ATTENDANCE))[1]
+
+
+async def _eligibility(figures: Figures, bootstrap: str, group: str) -> None:
+    first: tuple[float, int] | None = None
+    with Progress(console=console) as progress:
+        task = progress.add_task("eligibility consuming", total=figures.events)
+        while True:
+            done, end = await asyncio.to_thread(group_progress, bootstrap, group, topics.ATTENDANCE)
+            now = time.perf_counter()
+            progress.update(task, completed=done)
+            if first is None and done > 0:
+                first = (now, done)
+            if done >= end:
+                break
+            await asyncio.sleep(0.25)
+    assert first is not None
+    figures.eligibility_seconds = max(now - first[0], 1e-3)
+    figures.events -= first[1]
+
+
+async def _latency(figures: Figures, client: httpx.AsyncClient, district: District, bootstrap: str,
+                   group: str, seconds: int) -> None:
+    """`rate` records/s in ticks of 100 ms; each tick's last record is a student's third unexcused absence."""
+    ticks, per_tick = seconds * 10, figures.rate // 10
+    base = f"/v1/districts/{district.district_id}/ed-fi/studentSchoolAttendanceEvents"
+    school = district.schools[0].school_id
+    days = district.year
+    def absence(student: str, day: date) -> dict:
+        return edfi.school_attendance_event(student_id=student, school_id=school, day=day,
+                                            category="Unexcused Absence", reason="Unexcused", minutes=None)
+    late = [f"lat-{n:05d}" for n in range(ticks)]
+    warmup = [absence(s, days[d]) for s in late for d in (0, 1)]
+    await _post_all(client, [(base, json.dumps(warmup[i:i + 5000]).encode()) for i in range(0, len(warmup), 5000)], 2)
+    while (progress := await asyncio.to_thread(group_progress, bootstrap, group, topics.ATTENDANCE))[0] < progress[1]:
+        await asyncio.sleep(0.25)
+    later = days[figures.days + 5 :]
+    fillers = (edfi.school_attendance_event(student_id=s.student_id, school_id=school, day=day,
+                                            category="In Attendance", reason="Present", minutes=None)
+               for day in later for s in district.students)
+    arrivals = Arrivals(bootstrap, topics.THRESHOLDS, lambda m: m["studentId"] if (
+        m["ruleId"] == "truancy-1" and m["type"] == "threshold.crossed" and m["studentId"].startswith("lat-")) else None)
+    await arrivals.start()
+    sent: dict[str, float] = {}
+    posts = []
+    started = time.perf_counter()
+    with console.status(f"steady load: {figures.rate:,} records/s for {seconds} s ..."):
+        for tick, student in enumerate(late):
+            await asyncio.sleep(max(0.0, started + tick / 10 - time.perf_counter()))
+            body = [next(fillers) for _ in range(per_tick - 1)] + [absence(student, days[2])]
+            sent[student] = time.perf_counter()
+            posts.append(asyncio.create_task(_post_all(client, [(base, json.dumps(body).encode())], 1)))
+        await asyncio.gather(*posts)
+        deadline = time.perf_counter() + 15
+        while len(arrivals.arrived) < len(late) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+    await arrivals.stop()
+    figures.crossings = len(arrivals.arrived)
+    figures.latencies = sorted(arrivals.arrived[s] - sent[s] for s in arrivals.arrived)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+
+
+def _report(figures: Figures, args: argparse.Namespace) -> str:
+    ingest_rate = figures.records / figures.ingest_seconds
+    eligibility_rate = figures.events / figures.eligibility_seconds
+    raw_rate = figures.events / figures.raw_seconds if figures.raw_seconds else float("nan")
+    p50, p95 = _percentile(figures.latencies, 0.50), _percentile(figures.latencies, 0.95)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    verdict = lambda ok: "met" if ok else "**not met**"  # noqa: E731
+    return f"""# Benchmarks
+
+`make bench` on {date.today():%Y-%m-%d}: {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()};
+PostgreSQL at `{args.postgres.rsplit('@', 1)[-1]}`, the bundled Tansu broker (memory only), every process on
+the same machine. A generated district of {figures.students:,} students in {len(args.schools_list)} schools,
+{figures.days} school days, replayed through the ingest HTTP API ({args.concurrency} requests in flight,
+up to {args.batch:,} records a request), with one day close per school per day.
+
+| figure | value | aim |
+| --- | --- | --- |
+| ingest: records accepted over HTTP (durable) | {figures.records:,} records in {figures.ingest_seconds:.1f} s = **{ingest_rate:,.0f} records/s** | >= 10,000 records/s: {verdict(ingest_rate >= 10_000)} |
+| ingest: day closes (each fans out to the school's students) | {figures.closes:,} closes | |
+| events published by ingest's relay | {figures.events:,} events, outbox empty {figures.relay_seconds:.1f} s after the first POST | |
+| eligibility: events applied (state, rules, outbox, offsets) | {figures.events:,} events in {figures.eligibility_seconds:.1f} s = **{eligibility_rate:,.0f} events/s** | >= 20,000 events/s: {verdict(eligibility_rate >= 20_000)} |
+| ceiling: raw aiokafka consume + JSON decode of the same topic | {raw_rate:,.0f} events/s | |
+| POST -> `threshold.crossed` latency at a steady {figures.rate:,} records/s | p50 **{p50 * 1000:.0f} ms**, p95 **{p95 * 1000:.0f} ms** ({figures.crossings} crossings) | p95 < 1 s: {verdict(p95 < 1)} |
+
+Reproduce: `make bench` (options: `uv run python -m rollcall_dev.bench --help`; `BENCH_POSTGRES_URL`
+names the PostgreSQL server, default `postgresql://postgres@127.0.0.1:5432/postgres`).
+Eligibility is measured by draining the topic after ingest has filled it, from its first committed
+offset to its last, so group joining is not counted; latency is measured with both services running.
+"""
+
+
+async def _run(args: argparse.Namespace) -> None:
+    district = District(district_id="bench", students=args.students, schools=args.schools,
+                        days=args.days, batch_size=args.batch)
+    args.schools_list = district.schools
+    figures = Figures(students=args.students, days=args.days, rate=args.rate)
+    run_id = uuid.uuid4().hex[:6]
+    ingest_db = await _fresh_database(args.postgres, f"rollcall_bench_ingest_{run_id}")
+    eligibility_db = await _fresh_database(args.postgres, f"rollcall_bench_eligibility_{run_id}")
+    var = ROOT / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    stack = Stack(var)
+    port = next(p for p in range(19092, 19200) if not port_open("127.0.0.1", p))
+    group = f"eligibility-bench-{run_id}"
+    os.environ.update({
+        "INGEST_DATABASE_URL": ingest_db, "ELIGIBILITY_DATABASE_URL": eligibility_db,
+        "INGEST_PORT": "18001", "ELIGIBILITY_PORT": "18002", "ELIGIBILITY_CONSUMER_GROUP": group,
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}",
+    })
+    try:
+        bootstrap = stack.start_broker(port)
+        stack.create_topics(bootstrap, args.partitions)
+        ingest, eligibility = load_services(("ingest", "eligibility"))
+        for service in (ingest, eligibility):
+            migrate(service)
+        stack.start_service(ingest, dict(os.environ))
+        stack.wait_ready(ingest)
+        async with httpx.AsyncClient(base_url=ingest.url, timeout=300) as client:
+            await _ingest(figures, client, district, args.concurrency)
+            await _drain_outbox(figures, ingest_db, bootstrap)
+            with console.status("raw aiokafka consume of the same topic ..."):
+                _, figures.raw_seconds = await raw_consume_rate(bootstrap, topics.ATTENDANCE)
+            stack.start_service(eligibility, dict(os.environ))
+            stack.wait_ready(eligibility)
+            await _eligibility(figures, bootstrap, group)
+            await _latency(figures, client, district, bootstrap, group, args.seconds)
+    finally:
+        stack.stop()
+    report = _report(figures, args)
+    (ROOT / "docs" / "benchmarks.md").write_text(report)
+    console.print(report)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=50_000)
+    parser.add_argument("--schools", type=int, default=40)
+    parser.add_argument("--days", type=int, default=20, help="school days replayed")
+    parser.add_argument("--batch", type=int, default=5000, help="records per POST")
+    parser.add_argument("--concurrency", type=int, default=4, help="POSTs in flight")
+    parser.add_argument("--partitions", type=int, default=8)
+    parser.add_argument("--rate", type=int, default=1000, help="records/s of the latency load")
+    parser.add_argument("--seconds", type=int, default=30, help="length of the latency load")
+    parser.add_argument("--postgres", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    asyncio.run(_run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
