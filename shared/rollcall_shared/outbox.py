@@ -13,7 +13,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, String,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rollcall_shared.db import Database
+from rollcall_shared.db import Database, is_postgres, unnest_rows
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,11 @@ class Outbox:
             {"topic": topic, "key": key, "value": value, "headers": (own[0] if own else None) or headers}
             for topic, key, value, *own in messages
         ]
-        await session.execute(self.model.__table__.insert(), rows)  # type: ignore[attr-defined]
+        table = self.model.__table__  # type: ignore[attr-defined]
+        if is_postgres(session):
+            await session.execute(table.insert().from_select(list(rows[0]), unnest_rows(table, rows)))
+        else:
+            await session.execute(table.insert(), rows)
 
 
 class OutboxRelay:

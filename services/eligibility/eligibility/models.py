@@ -48,7 +48,7 @@ class DailyRecord(Base):
     date: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(32))
     minutes: Mapped[int | None] = mapped_column(Integer)
-    reason: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(255))
 
 
 class SectionRecord(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 08:40:58.913836
+Create Date: 2026-11-23 08:45:40.721613
 
 """
 from typing import Sequence, Union
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('date', sa.Date(), nullable=False),
     sa.Column('category', sa.String(length=32), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=True),
-    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.Column('reason', sa.String(length=255), nullable=True),
     sa.PrimaryKeyConstraint('district_id', 'student_id', 'school_id', 'date', name=op.f('pk_daily_record'))
     )
     op.create_table('district_playbook',

@@ -1,0 +1,18 @@
+"""Every table of ingest, so `Base.metadata` (and Alembic) sees them all."""
+
+from ingest.attendance.models import DailyAttendance, SectionAttendance
+from ingest.base import Base, OutboxMessage
+from ingest.calendar.models import CalendarDate, SchoolClose
+from ingest.enrollment.models import Enrollment
+from ingest.roster.models import RosterDocument
+
+__all__ = [
+    "Base",
+    "CalendarDate",
+    "DailyAttendance",
+    "Enrollment",
+    "OutboxMessage",
+    "RosterDocument",
+    "SchoolClose",
+    "SectionAttendance",
+]

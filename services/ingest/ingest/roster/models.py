@@ -1,0 +1,26 @@
+"""Students, contacts and student-contact associations, stored as their Ed-Fi documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ingest.base import HASH, ID, Base
+
+
+class RosterDocument(Base):
+    """The current document of one roster resource; personal data stays in this table."""
+
+    __tablename__ = "roster_document"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    resource: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(130), primary_key=True)
+    student_id: Mapped[str | None] = mapped_column(ID)
+    contact_id: Mapped[str | None] = mapped_column(ID)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(HASH)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
