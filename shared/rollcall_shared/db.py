@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, bindparam, column, event, func, select, text, values
+from sqlalchemy import MetaData, bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -106,15 +106,6 @@ def unnest_rows(table: Any, rows: list[dict[str, Any]]) -> Any:
             ).label(name)
             for name in rows[0]
         )
-    )
-
-
-def rows_as_table(session: AsyncSession, table: Any, rows: list[dict[str, Any]], name: str) -> Any:
-    """Rows with `table`'s column types as a subquery to join against (an UPDATE ... FROM)."""
-    if is_postgres(session):
-        return unnest_rows(table, rows).subquery(name)
-    return values(*(column(key, table.c[key].type) for key in rows[0]), name=name).data(
-        [tuple(row.values()) for row in rows]
     )
 
 

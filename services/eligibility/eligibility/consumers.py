@@ -7,7 +7,7 @@ import json
 import logging
 
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.structs import ConsumerRecord
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
@@ -20,7 +20,7 @@ from rollcall_shared.service import Runtime
 
 from eligibility.models import InboxMessage
 from eligibility.publishers import CORRELATION_HEADER, publish_dead_letter, publish_threshold_changes
-from eligibility.service import Eligibility, StaleState
+from eligibility.service import Eligibility, Fenced
 from eligibility.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,22 +28,25 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
 
 
-class ForgetOnRebalance(ConsumerRebalanceListener):
-    """Cached states are only trusted for partitions this consumer keeps."""
+class PartitionLeases(ConsumerRebalanceListener):
+    """On every assignment, take the partitions' leases before reading any state."""
 
-    def __init__(self, eligibility: Eligibility) -> None:
+    def __init__(self, rt: Runtime, eligibility: Eligibility) -> None:
+        self.rt = rt
         self.eligibility = eligibility
 
-    async def on_partitions_revoked(self, revoked: object) -> None:
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self.eligibility.forget()
+        self.eligibility.leases = {}
 
-    async def on_partitions_assigned(self, assigned: object) -> None:
-        self.eligibility.forget()
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        async with self.rt.database.transaction() as session:
+            await self.eligibility.take(session, {tp.partition for tp in assigned if tp.topic == topics.ATTENDANCE})
 
 
 def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
-    eligibility = Eligibility(cached_students=settings.cached_students)
+    eligibility = Eligibility(cached_students=settings.cached_students, topic=topics.ATTENDANCE)
 
     @broker.subscriber(
         topics.ATTENDANCE,
@@ -54,7 +57,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        listener=ForgetOnRebalance(eligibility),
+        listener=PartitionLeases(rt, eligibility),
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
     )
@@ -72,7 +75,7 @@ async def consume(rt: Runtime, eligibility: Eligibility, records: list[ConsumerR
             await asyncio.sleep(min(2**attempt, 10))
             if attempt == settings.max_attempts:
                 raise  # redelivered once the database answers again; never dead-lettered
-        except (StaleState, DBAPIError):
+        except (Fenced, DBAPIError):
             await asyncio.sleep(0.05 * attempt)
         except Exception:
             log.exception("batch of %d attendance events failed; isolating", len(records))
@@ -95,7 +98,7 @@ async def _apply(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRe
         if header := dict(record.headers or ()).get(CORRELATION_HEADER):
             correlation[event.event_id] = header.decode(errors="replace")
     async with rt.database.transaction() as session:
-        changes = await eligibility.apply(session, events)
+        changes = await eligibility.apply(session, events, {record.partition for record in records})
         await publish_threshold_changes(session, changes, correlation)
         for record, reason in poison:
             await publish_dead_letter(session, record, reason, settings.consumer_group)

@@ -27,16 +27,14 @@ class InboxMessage(InboxMixin, Base):
     pass
 
 
-class Student(Base):
-    """One row per student; `version` guards the per-process cache of the student's history."""
+class PartitionLease(Base):
+    """Which consumer owns a partition: each assignment moves `epoch` on, fencing off the previous owner."""
 
-    __tablename__ = "student"
+    __tablename__ = "partition_lease"
 
-    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, default=0)
-    closed_through: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    """School id -> the last day closed there as the student's own events have said (ISO date)."""
+    topic: Mapped[str] = mapped_column(String(200), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DailyRecord(Base):
@@ -118,6 +116,8 @@ class StudentYear(Base):
     unexcused_period_absences: Mapped[int] = mapped_column(Integer)
     enrolled_days: Mapped[int] = mapped_column(Integer)
     absence_rate: Mapped[float | None] = mapped_column(Float)
+    closed_through: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    """School id -> the last day closed there as the student's own events have said (ISO date)."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

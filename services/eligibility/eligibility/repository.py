@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rollcall_shared.db import insert_for, is_postgres, one_of, rows_as_table, unnest_rows, upsert
+from rollcall_shared.db import one_of, upsert
 from rollcall_shared.events import AttendanceCategory
 
 from eligibility import models
@@ -35,30 +35,9 @@ def _student_in(session: AsyncSession, model: Any, keys: list[StudentKey]) -> An
     )
 
 
-async def stored_students(session: AsyncSession, keys: Collection[StudentKey]) -> dict[StudentKey, tuple[int, dict[str, str]]]:
-    """(version, closed_through) of each known student."""
-    found: dict[StudentKey, tuple[int, dict[str, str]]] = {}
-    table = models.Student
-    for chunk in _chunks(keys):
-        rows = await session.execute(
-            select(table.district_id, table.student_id, table.version, table.closed_through).where(
-                _student_in(session, table, chunk)
-            )
-        )
-        found.update({(d, s): (v, closed or {}) for d, s, v, closed in rows})
-    return found
-
-
-async def load_students(
-    session: AsyncSession, stored: dict[StudentKey, tuple[int, dict[str, str]]], keys: Collection[StudentKey]
-) -> dict[StudentKey, StudentState]:
+async def load_students(session: AsyncSession, keys: Collection[StudentKey]) -> dict[StudentKey, StudentState]:
     """The stored state of each student (a new, empty state for a student never seen)."""
-    states = {}
-    for key in keys:
-        version, closed = stored.get(key, (0, {}))
-        states[key] = StudentState(
-            version=version, closed_through={school: date.fromisoformat(day) for school, day in closed.items()}
-        )
+    states = {key: StudentState() for key in keys}
     for chunk in _chunks(keys):
         daily = await session.execute(select(models.DailyRecord).where(_student_in(session, models.DailyRecord, chunk)))
         for row in daily.scalars():
@@ -77,6 +56,14 @@ async def load_students(
             states[(row.district_id, row.student_id)].history.enrollments[(row.school_id, row.entry_date)] = (
                 Enrollment(row.school_id, row.entry_date, row.exit_date)
             )
+        years = await session.execute(
+            select(models.StudentYear.district_id, models.StudentYear.student_id, models.StudentYear.closed_through)
+            .where(_student_in(session, models.StudentYear, chunk))
+        )
+        for district_id, student_id, closed in years:
+            known = states[(district_id, student_id)].closed_through
+            for school, day in (closed or {}).items():
+                known[school] = max(known.get(school, date.min), date.fromisoformat(day))
         rules = await session.execute(select(models.RuleState).where(_student_in(session, models.RuleState, chunk)))
         for row in rules.scalars():
             states[(row.district_id, row.student_id)].rules[(row.school_year, RuleId(row.rule_id))] = RuleProgress(
@@ -85,8 +72,8 @@ async def load_students(
     return states
 
 
-async def save_students(session: AsyncSession, states: dict[StudentKey, StudentState]) -> bool:
-    """Write what changed and move each student's version on; False if another writer got there first."""
+async def save_students(session: AsyncSession, states: dict[StudentKey, StudentState]) -> None:
+    """Write what changed, set-wise."""
     daily, sections, enrollments, rules, years = [], [], [], [], []
     for (district_id, student_id), state in states.items():
         who = {"district_id": district_id, "student_id": student_id}
@@ -106,10 +93,12 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
             p = state.rules[(year, rule_id)]
             rules.append({**who, "school_year": year, "rule_id": rule_id.value, "state": p.state.value,
                           "crossings": p.crossings, "clearings": p.clearings, "changed_at": p.changed_at})
+        closed = {school: day.isoformat() for school, day in state.closed_through.items()}
         for year, m in state.metrics.items():
             years.append({**who, "school_year": year, "absent_days": m.absent_days, "truant_days": m.truant_days,
                           "unexcused_period_absences": m.unexcused_period_absences,
-                          "enrolled_days": m.enrolled_days, "absence_rate": m.absence_rate})
+                          "enrolled_days": m.enrolled_days, "absence_rate": m.absence_rate,
+                          "closed_through": closed})
     await upsert(session, models.DailyRecord.__table__, daily, keys=["district_id", "student_id", "school_id", "date"])
     await upsert(session, models.SectionRecord.__table__, sections,
                  keys=["district_id", "student_id", "section_id", "date"])
@@ -118,44 +107,29 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
     await upsert(session, models.RuleState.__table__, rules,
                  keys=["district_id", "student_id", "school_year", "rule_id"])
     await upsert(session, models.StudentYear.__table__, years, keys=["district_id", "student_id", "school_year"])
-    return await _advance_versions(session, states)
 
 
-async def _advance_versions(session: AsyncSession, states: dict[StudentKey, StudentState]) -> bool:
-    """Move each student's version on, only from the version this consumer loaded."""
-    table = models.Student.__table__
-    known = [_student_row(key, st, st.version) for key, st in states.items() if st.version]
-    new = [_student_row(key, st, 1) for key, st in states.items() if not st.version]
-    for chunk in [known] if is_postgres(session) else _chunks(known):
-        if not chunk:
-            continue
-        loaded = rows_as_table(session, table, chunk, "loaded")
-        result = await session.execute(
-            update(table)
-            .where(*(table.c[name] == loaded.c[name] for name in ("district_id", "student_id", "version")))
-            .values(version=table.c.version + 1, closed_through=loaded.c.closed_through)
-            .returning(table.c.student_id)
-        )
-        if len(result.all()) != len(chunk):
-            return False
-    if new:
-        statement = insert_for(session, table).on_conflict_do_nothing(index_elements=["district_id", "student_id"])
-        if is_postgres(session):
-            result = await session.execute(
-                statement.from_select(list(new[0]), unnest_rows(table, new)).returning(table.c.student_id)
-            )
-        else:
-            result = await session.execute(statement.returning(table.c.student_id), new)
-        if len(result.all()) != len(new):
-            return False
-    for state in states.values():
-        state.version += 1
-    return True
+async def take_partitions(session: AsyncSession, topic: str, partitions: Collection[int]) -> dict[int, int]:
+    """Become the owner of the partitions: their epochs move on, so a previous owner's writes fail."""
+    table = models.PartitionLease.__table__
+    rows = [{"topic": topic, "partition": p, "epoch": 1} for p in sorted(partitions)]
+    await upsert(session, table, rows, keys=["topic", "partition"], update=lambda _: {"epoch": table.c.epoch + 1})
+    found = await session.execute(
+        select(table.c.partition, table.c.epoch).where(table.c.topic == topic, table.c.partition.in_(list(partitions)))
+    )
+    return dict(found.all())
 
 
-def _student_row(key: StudentKey, state: StudentState, version: int) -> dict[str, Any]:
-    closed = {school: day.isoformat() for school, day in state.closed_through.items()}
-    return {"district_id": key[0], "student_id": key[1], "version": version, "closed_through": closed}
+async def hold_partitions(session: AsyncSession, topic: str, leases: dict[int, int]) -> bool:
+    """Lock the partitions' leases for this transaction; False if another consumer has taken one since."""
+    table = models.PartitionLease.__table__
+    held = await session.execute(
+        update(table)
+        .where(table.c.topic == topic, tuple_(table.c.partition, table.c.epoch).in_(list(leases.items())))
+        .values(epoch=table.c.epoch)
+        .returning(table.c.partition)
+    )
+    return len(held.all()) == len(leases)
 
 
 async def school_versions(session: AsyncSession, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -26,15 +26,21 @@ from eligibility.state import RuleProgress, StudentCache, StudentKey, StudentSta
 SchoolKey = tuple[str, str]
 
 
-class StaleState(Exception):
-    """Another consumer changed a student since this one cached it; the batch is retried."""
+class Fenced(Exception):
+    """Another consumer has taken one of the batch's partitions; this one must not write."""
 
 
 class Eligibility:
-    """Holds students' and schools' state between batches; each batch is one transaction."""
+    """Holds students' and schools' state between batches; each batch is one transaction.
 
-    def __init__(self, *, cached_students: int) -> None:
+    Cached states are trusted while this consumer holds the lease of their partitions: a new owner
+    moves the lease's epoch on before it reads anything, and every batch locks its leases first.
+    """
+
+    def __init__(self, *, cached_students: int, topic: str) -> None:
         self.students = StudentCache(cached_students)
+        self.topic = topic
+        self.leases: dict[int, int] = {}
         self._schools: dict[SchoolKey, tuple[int, SchoolDays]] = {}
 
     def forget(self) -> None:
@@ -42,10 +48,23 @@ class Eligibility:
         self.students.clear()
         self._schools.clear()
 
+    async def take(self, session: AsyncSession, partitions: set[int]) -> None:
+        self.forget()
+        self.leases = await repository.take_partitions(session, self.topic, partitions) if partitions else {}
+
     async def apply(
-        self, session: AsyncSession, events: Sequence[AttendanceEvent]
+        self, session: AsyncSession, events: Sequence[AttendanceEvent], partitions: set[int] | None = None
     ) -> list[tuple[ThresholdChanged, AttendanceEvent]]:
-        """Apply the batch in the caller's transaction; returns the threshold changes with their causes."""
+        """Apply the batch in the caller's transaction; returns the threshold changes with their causes.
+
+        `partitions` are those the events came from; without them (no broker) nothing is fenced.
+        """
+        if partitions and not (
+            partitions <= self.leases.keys()
+            and await repository.hold_partitions(session, self.topic, {p: self.leases[p] for p in partitions})
+        ):
+            self.forget()
+            raise Fenced
         fresh = await claim_new(session, InboxMessage, (e.event_id for e in events))
         events = [e for e in events if e.event_id in fresh]
         student_events = [e for e in events if isinstance(e, StudentEvent)]
@@ -69,8 +88,7 @@ class Eligibility:
                 state = states[key]
                 for year in sorted(state.apply(event)):
                     changes += _evaluate(state, key, year, event, calendars, playbooks[event.district_id])
-            if not await repository.save_students(session, states):
-                raise StaleState
+            await repository.save_students(session, states)
             await repository.save_school_days(session, days_changed)
         except BaseException:
             self.students.evict(keys)
@@ -85,17 +103,15 @@ class Eligibility:
         return changes
 
     async def _load_students(self, session: AsyncSession, keys: list[StudentKey]) -> dict[StudentKey, StudentState]:
-        stored = await repository.stored_students(session, keys)
         states: dict[StudentKey, StudentState] = {}
         missing = []
         for key in keys:
-            cached = self.students.get(key)
-            if cached is not None and cached.version == stored.get(key, (0, {}))[0]:
+            if (cached := self.students.get(key)) is not None:
                 states[key] = cached
             else:
                 missing.append(key)
         if missing:
-            states.update(await repository.load_students(session, stored, missing))
+            states.update(await repository.load_students(session, missing))
         return states
 
     async def _load_schools(self, session: AsyncSession, keys: set[SchoolKey]) -> dict[SchoolKey, SchoolDays]:

@@ -33,7 +33,6 @@ class RuleProgress:
 
 @dataclass
 class StudentState:
-    version: int = 0
     history: StudentHistory = field(default_factory=StudentHistory)
     rules: dict[tuple[int, RuleId], RuleProgress] = field(default_factory=dict)
     closed_through: dict[str, date] = field(default_factory=dict)
@@ -103,7 +102,7 @@ def _years_spanned(enrollment: Enrollment, previous: Enrollment | None) -> set[i
 
 
 class StudentCache:
-    """Least-recently-used student states; valid while their `version` matches the database."""
+    """Least-recently-used student states; valid while this consumer holds their partitions."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity

@@ -1,0 +1,81 @@
+"""Sends a generated district through the ingest HTTP API, as an SIS would, day by day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rollcall_dev.district import DayClosed, District, Records
+
+
+class ReplayError(Exception):
+    """Ingest refused a request; the message names the request and the answer."""
+
+
+@dataclass
+class Totals:
+    posted: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    closes: int = 0
+    rejected_count: int = 0
+    rejected: list[tuple[str, Any, list[str]]] = field(default_factory=list)
+    """(resource, record, reasons) of the first rejected records."""
+
+
+def post(client: httpx.Client, path: str, body: Any) -> dict[str, Any]:
+    try:
+        answer = client.post(path, json=body)
+    except httpx.TransportError as error:
+        raise ReplayError(f"POST {path} got no answer from ingest ({error!r})") from error
+    if answer.status_code >= 400:
+        raise ReplayError(f"POST {path} answered {answer.status_code}: {answer.text[:500]}")
+    return answer.json() if answer.content else {}
+
+
+def replay(district: District, ingest_url: str, progress: Progress) -> Totals:
+    """POST every record and day close of the district to ingest, showing the days as they go."""
+    totals = Totals()
+    base = f"/v1/districts/{district.district_id}"
+    task = progress.add_task("calendar", total=len(district.school_days), records=0)
+    with httpx.Client(base_url=ingest_url, timeout=120) as client:
+        for step in district.replay():
+            if isinstance(step, DayClosed):
+                post(
+                    client,
+                    f"{base}/schools/{step.school_id}/closed-days",
+                    {"date": step.date.isoformat()},
+                )
+                totals.closes += 1
+                if totals.closes % len(district.schools) == 0:
+                    progress.update(task, advance=1, description=f"closed {step.date:%a %d %b %Y}")
+                continue
+            answer = post(client, f"{base}/ed-fi/{step.resource}", step.items)
+            _count(totals, step, answer)
+            progress.update(task, records=totals.posted)
+    return totals
+
+
+def _count(totals: Totals, step: Records, answer: dict[str, Any]) -> None:
+    totals.posted += len(step.items)
+    totals.accepted += answer.get("accepted", 0)
+    totals.duplicates += answer.get("duplicates", 0)
+    totals.rejected_count += len(answer.get("rejected", []))
+    for rejection in answer.get("rejected", []):
+        if len(totals.rejected) < 5:
+            index = rejection.get("index", 0)
+            record = step.items[index] if 0 <= index < len(step.items) else None
+            totals.rejected.append((step.resource, record, rejection.get("errors", [])))
+
+
+def replay_progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("school days · {task.fields[records]:,} records"),
+        TimeElapsedColumn(),
+    )

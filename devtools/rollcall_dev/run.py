@@ -1,0 +1,197 @@
+"""`make run`: the broker, every service's database and process, and a demo district through them.
+
+Environment (all optional):
+  KAFKA_BOOTSTRAP_SERVERS   use that broker instead of starting the bundled one
+  LOCAL_BROKER=0            do not start the bundled broker (use 127.0.0.1:9092 unless the above)
+  LOCAL_BROKER_PORT         port of the bundled broker (9092)
+  <SERVICE>_PORT, <SERVICE>_DATABASE_URL   e.g. INGEST_PORT=9001, PLANS_DATABASE_URL=postgresql://...
+  ROLLCALL_SERVICES         the services to run, comma-separated (all four)
+  DEMO=0                    no demo district; DEMO_STUDENTS, DEMO_SCHOOLS, DEMO_DAYS, DEMO_SEED and
+                            DEMO_DISTRICT size and name it
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+
+from rollcall_dev.district import District
+from rollcall_dev.replay import ReplayError, replay, replay_progress
+from rollcall_dev.report import already_loaded, print_outcome, wait_for_eligibility
+from rollcall_dev.stack import (
+    SERVICES,
+    Service,
+    Stack,
+    StackError,
+    load_services,
+    migrate,
+    service_env,
+)
+
+VAR = Path("var")
+
+
+@dataclass(frozen=True)
+class Options:
+    bootstrap: str | None
+    """An existing broker to use; None starts the bundled one."""
+    broker_port: int
+    services: tuple[str, ...]
+    demo: bool
+    students: int
+    schools: int
+    days: int
+    seed: int
+    district_id: str
+
+    @classmethod
+    def from_env(cls) -> Options:
+        env = os.environ
+        bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS")
+        if bootstrap is None and env.get("LOCAL_BROKER", "1") == "0":
+            bootstrap = "127.0.0.1:9092"
+        names = tuple(
+            n.strip()
+            for n in env.get("ROLLCALL_SERVICES", ",".join(SERVICES)).split(",")
+            if n.strip()
+        )
+        return cls(
+            bootstrap=bootstrap,
+            broker_port=int(env.get("LOCAL_BROKER_PORT", "9092")),
+            services=names,
+            demo=env.get("DEMO", "1") != "0",
+            students=int(env.get("DEMO_STUDENTS", "600")),
+            schools=int(env.get("DEMO_SCHOOLS", "3")),
+            days=int(env.get("DEMO_DAYS", "60")),
+            seed=int(env.get("DEMO_SEED", "2026")),
+            district_id=env.get("DEMO_DISTRICT") or f"demo-{datetime.now():%Y%m%d-%H%M%S}",
+        )
+
+
+def start(stack: Stack, options: Options, console: Console) -> tuple[list[Service], str]:
+    """Broker, topics, migrations and every service, each ready before this returns."""
+    services = load_services(options.services)
+    stack.var.mkdir(parents=True, exist_ok=True)
+    bootstrap = options.bootstrap
+    with console.status("Starting the Kafka broker ..."):
+        if bootstrap is None:
+            bootstrap = stack.start_broker(options.broker_port)
+            console.print(
+                f"[green]✓[/] bundled Kafka broker on {bootstrap} ({stack.var / 'broker.log'})"
+            )
+        stack.create_topics(bootstrap, services[0].settings.topic_partitions if services else 8)
+    for service in services:
+        with console.status(f"Migrating the {service.name} database ..."):
+            migrate(service)
+    console.print(f"[green]✓[/] databases migrated: {', '.join(s.name for s in services)}")
+    env = service_env(bootstrap)
+    for service in services:
+        stack.start_service(service, env)
+    for service in services:
+        with console.status(f"Waiting for {service.name} on {service.url}/readyz ..."):
+            stack.wait_ready(service)
+        console.print(f"[green]✓[/] {service.name} ready on {service.url}")
+    return services, bootstrap
+
+
+def run_demo(
+    stack: Stack, options: Options, services: list[Service], bootstrap: str, console: Console
+) -> None:
+    """Replay the demo district through ingest and show what eligibility made of it."""
+    by_name = {service.name: service for service in services}
+    if not {"ingest", "eligibility"} <= by_name.keys():
+        console.print("[yellow]The demo needs ingest and eligibility running; skipped.[/]")
+        return
+    district = District(
+        district_id=options.district_id,
+        seed=options.seed,
+        schools=options.schools,
+        students=options.students,
+        days=options.days,
+    )
+    console.rule(f"Demo district {district.district_id}")
+    console.print(
+        f"{len(district.schools)} schools, {len(district.students):,} students, the first "
+        f"{len(district.school_days)} school days of the 2025-26 school year"
+    )
+    eligibility = by_name["eligibility"].url
+    loaded_before = already_loaded(district, eligibility)
+    if loaded_before:
+        console.print(
+            f"[yellow]District {district.district_id} is already in these databases: most of its "
+            "threshold events went to the broker of that earlier run.[/]"
+        )
+    with replay_progress() as progress:
+        try:
+            totals = replay(district, by_name["ingest"].url, progress)
+        except ReplayError:
+            stack.check_alive()  # a service that died says so, with its log
+            raise
+    outcome = asyncio.run(
+        wait_for_eligibility(
+            district, eligibility, bootstrap, stack.check_alive, expect_events=not loaded_before
+        )
+    )
+    print_outcome(console, district, totals, outcome, eligibility)
+    if outcome.differing or outcome.events_missing:
+        console.print(
+            f"[yellow]Eligibility did not catch up: see {stack.var / 'eligibility.log'}[/]"
+        )
+
+
+def print_where(stack: Stack, services: list[Service], bootstrap: str, console: Console) -> None:
+    console.rule("Rollcall is running")
+    for service in services:
+        console.print(f"  {service.name:<14} {service.url:<24} {stack.var / f'{service.name}.log'}")
+    broker_log = stack.var / "broker.log" if stack.broker else "(started elsewhere)"
+    console.print(f"  {'kafka':<14} {bootstrap:<24} {broker_log}")
+    if services:
+        console.print(f"Each service documents its API at /docs, e.g. {services[0].url}/docs")
+    console.print("Press Ctrl-C to stop.")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)  # a log file or a pipe gets whole table rows
+    options = Options.from_env()
+    stack = Stack(VAR)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    code = 0
+    try:
+        services, bootstrap = start(stack, options, console)
+        if options.demo:
+            run_demo(stack, options, services, bootstrap, console)
+        print_where(stack, services, bootstrap, console)
+        while True:
+            stack.check_alive()
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("Stopping ...")
+    except (StackError, ReplayError) as error:
+        console.print(f"[red]error:[/] {error}")
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+        console.print("Stopped.")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""`make run` end to end: the stack starts, replays a demo district, reports, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rollcall_shared.local_broker import port_open
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("INGEST", "ELIGIBILITY", "NOTIFICATIONS", "PLANS")
+RULES = ("truancy-1", "truancy-2", "success-plan", "chronic-risk", "chronic", "severe-chronic")
+
+
+def _free_ports(count: int) -> list[int]:
+    probes = [socket.socket() for _ in range(count)]
+    for probe in probes:
+        probe.bind(("127.0.0.1", 0))
+    ports = [probe.getsockname()[1] for probe in probes]
+    for probe in probes:
+        probe.close()
+    return ports
+
+
+def _stack_env(tmp_path: Path, broker_port: int, service_ports: list[int]) -> dict[str, str]:
+    """The test's environment without Rollcall settings, pointed at free ports and fresh SQLite."""
+    prefixes = ("KAFKA_", "LOCAL_BROKER", "ROLLCALL_", "DEMO", *(f"{name}_" for name in SERVICES))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
+    env.update(
+        LOCAL_BROKER_PORT=str(broker_port),
+        DEMO_STUDENTS="240",
+        DEMO_DAYS="30",
+        DEMO_DISTRICT="e2e-demo",
+    )
+    for name, port in zip(SERVICES, service_ports, strict=True):
+        env[f"{name}_PORT"] = str(port)
+        env[f"{name}_DATABASE_URL"] = f"sqlite:///{tmp_path / name.lower()}.db"
+    return env
+
+
+def _wait_for(output: Path, text: str, process: subprocess.Popen[bytes], seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        if text in output.read_text():
+            break
+        time.sleep(0.5)
+    return output.read_text()
+
+
+def _table_rows(printed: str) -> dict[str, list[str]]:
+    """The cells of every table row printed, by the row's first cell (its first occurrence)."""
+    rows: dict[str, list[str]] = {}
+    for line in printed.splitlines():
+        cells = [cell.strip() for cell in re.split(r"[│┃|]", line)[1:-1]]
+        if cells and cells[0] not in rows:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def _processes_mentioning(marker: str) -> list[int]:
+    """Live processes whose environment names `marker` (every child inherits the stack's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.timeout(600)
+def test_make_run_replays_the_demo_and_stops_every_process_on_ctrl_c(tmp_path: Path) -> None:
+    broker_port, *service_ports = _free_ports(5)
+    output = tmp_path / "run.out"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rollcall_dev.run"],
+            cwd=tmp_path,
+            env=_stack_env(tmp_path, broker_port, service_ports),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        printed = _wait_for(output, "Press Ctrl-C to stop.", process, seconds=480)
+        assert process.poll() is None, printed
+        process.send_signal(signal.SIGINT)
+        code = process.wait(60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    printed = output.read_text()
+
+    assert code == 0, printed
+    assert "Threshold events of district e2e-demo" in printed
+    assert "disagree" not in printed, printed
+    rows = _table_rows(printed)
+    crossed = {}
+    for rule in RULES:
+        crossed[rule], cleared, crossed_now = (int(cell) for cell in rows[rule][1:])
+        assert crossed[rule] - cleared == crossed_now, rule
+    assert crossed["truancy-1"] > 0 and crossed["chronic"] > 0, printed
+    crossings = re.search(r"(\d+) crossings and (\d+) clearings", printed)
+    assert crossings and int(crossings[1]) > 0
+    assert printed.rstrip().endswith("Stopped.")
+    assert _processes_mentioning(str(tmp_path)) == []
+    assert not any(port_open("127.0.0.1", port) for port in (broker_port, *service_ports))
