@@ -37,13 +37,12 @@ async def raw_consume_rate(bootstrap: str, topic: str) -> tuple[int, float]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20)
     await consumer.start()
     try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = await _partitions(consumer, topic)
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         await consumer.seek_to_beginning(*partitions)
-        total, count, started = sum(ends.values()), 0, time.perf_counter()
-        while count < total:
+        count, started = 0, time.perf_counter()
+        while any([await consumer.position(p) < ends[p] for p in partitions]):
             for records in (await consumer.getmany(timeout_ms=500, max_records=10_000)).values():
                 for record in records:
                     json.loads(record.value)
@@ -51,6 +50,14 @@ async def raw_consume_rate(bootstrap: str, topic: str) -> tuple[int, float]:
         return count, time.perf_counter() - started
     finally:
         await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    for _ in range(50):
+        if numbers := (topic in await consumer.topics()) and consumer.partitions_for_topic(topic):
+            return [TopicPartition(topic, p) for p in sorted(numbers)]
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"topic {topic} has no partitions the broker will name")
 
 
 class Arrivals:
@@ -64,8 +71,7 @@ class Arrivals:
     async def start(self) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
         await consumer.start()
-        await consumer.topics()
-        partitions = [TopicPartition(self.topic, p) for p in sorted(consumer.partitions_for_topic(self.topic) or ())]
+        partitions = await _partitions(consumer, self.topic)
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
         for partition in partitions:

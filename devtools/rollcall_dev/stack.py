@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from rollcall_shared.broker import ensure_topics
-from rollcall_shared.local_broker import port_open, start_local_broker
+from rollcall_shared.local_broker import die_with_parent, port_open, start_local_broker
 from rollcall_shared.migrations import upgrade
 from rollcall_shared.settings import ServiceSettings
 
@@ -70,14 +69,6 @@ def migrate(service: Service) -> None:
             f"migrating the {service.name} database at {url.render_as_string()} failed: {error}\n"
             f"check that it is reachable, or set {service.env_prefix}DATABASE_URL"
         ) from error
-
-
-def _die_with_parent() -> None:
-    """Children stop with this process even when it is killed outright (Linux)."""
-    if sys.platform == "linux":
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -136,7 +127,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 env=env,
                 process_group=0,  # Ctrl-C reaches this process only; it stops the services in order
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         self.services.append(Process(service.name, popen, log))
 

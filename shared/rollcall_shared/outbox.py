@@ -92,6 +92,7 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = self.poll_seconds
         while True:
+            self._wake.clear()  # before reading, so a commit made while sending is not missed
             try:
                 sent = await self.relay_once()
                 backoff = self.poll_seconds
@@ -102,7 +103,6 @@ class OutboxRelay:
                 sent = 0
                 backoff = min(backoff * 2, 5.0)
             if sent < self.batch_size:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=backoff)
                 except TimeoutError:

@@ -58,11 +58,17 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         listener=PartitionLeases(rt, eligibility),
+        decoder=_records_as_they_are,
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
     )
     async def on_attendance(message: KafkaMessage) -> None:
         await consume(rt, eligibility, list(message.raw_message), settings)
+
+
+async def _records_as_they_are(message: KafkaMessage) -> None:
+    """The handler decodes the records itself; FastStream's per-record decoding would be wasted."""
+    return None
 
 
 async def consume(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRecord], settings: Settings) -> None:
