@@ -39,11 +39,15 @@ async def raw_consume_rate(bootstrap: str, topic: str) -> tuple[int, float]:
     try:
         partitions = await _partitions(consumer, topic)
         consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
+        total = sum((await consumer.end_offsets(partitions)).values())
+        total -= sum((await consumer.beginning_offsets(partitions)).values())
         await consumer.seek_to_beginning(*partitions)
         count, started = 0, time.perf_counter()
-        while any([await consumer.position(p) < ends[p] for p in partitions]):
-            for records in (await consumer.getmany(timeout_ms=500, max_records=10_000)).values():
+        while count < total:
+            batches = await consumer.getmany(timeout_ms=5000, max_records=10_000)
+            if not batches:
+                raise RuntimeError(f"the topic stopped giving messages after {count:,} of {total:,}")
+            for records in batches.values():
                 for record in records:
                     json.loads(record.value)
                 count += len(records)

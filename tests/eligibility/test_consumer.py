@@ -104,3 +104,26 @@ async def test_a_poison_message_is_dead_lettered_and_the_partition_keeps_moving(
         await thresholds.wait_for(lambda m: _of(m, "s4") == [("truancy-1", "threshold.crossed")])
         await dead.wait_for(lambda m: len(m) == 1)
     assert "not an attendance event" in dead.headers[0]["x-dead-letter-reason"]
+
+
+async def test_a_district_playbook_set_through_the_api_changes_when_students_cross(settings, kafka_bootstrap, district_id):
+    feed = Feed(district_id).enroll("s5", DAYS[0]).enroll("s6", DAYS[0])
+    for student in ("s5", "s6"):
+        feed.daily(student, DAYS[0], UNEXCUSED).daily(student, DAYS[1], UNEXCUSED)
+    async with serve(create_app(settings)) as client, TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
+        default = (await client.get(f"/v1/districts/{district_id}/playbook")).json()
+        assert default["truancy1Days"] == 3 and default["chronic"] == {"crossesAt": 0.1, "clearsBelow": 0.08}
+        refused = await client.put(f"/v1/districts/{district_id}/playbook",
+                                   json=default | {"chronic": {"crossesAt": 0.1, "clearsBelow": 0.2}})
+        assert refused.status_code == 422 and "chronic" in refused.json()["detail"]
+        saved = await client.put(f"/v1/districts/{district_id}/playbook", json=default | {"truancy1Days": 2})
+        assert saved.status_code == 200 and saved.json()["truancy1Days"] == 2
+        await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages())
+        seen = await thresholds.wait_for(lambda m: len(_of(m, "s5")) == 1 and len(_of(m, "s6")) == 1)
+        first = (await client.get(f"/v1/districts/{district_id}/students", params={"schoolYear": 2022, "limit": 1})).json()
+        second = (await client.get(f"/v1/districts/{district_id}/students",
+                                   params={"schoolYear": 2022, "limit": 1, "cursor": first["next"]})).json()
+        unknown = await client.get(f"/v1/districts/{district_id}/students/nobody/summary", params={"schoolYear": 2022})
+    assert _of(seen, "s5") == [("truancy-1", "threshold.crossed")]
+    assert [i["studentId"] for i in first["items"] + second["items"]] == ["s5", "s6"] and second["next"] is None
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
