@@ -27,7 +27,7 @@ from rollcall_shared import topics
 from rollcall_dev import edfi
 from rollcall_dev.district import DayClosed, District, Records
 from rollcall_dev.measure import Arrivals, group_progress, raw_consume_rate
-from rollcall_dev.stack import Stack, load_services, migrate
+from rollcall_dev.stack import Service, Stack, load_services, migrate
 from rollcall_shared.local_broker import port_open
 
 console = Console()
@@ -51,6 +51,10 @@ class Figures:
     eligibility_seconds: float = 0.0
     crossings: int = 0
     latencies: list[float] = field(default_factory=list)
+    answered: list[float] = field(default_factory=list)
+    """Seconds from POST to its 2xx, under the latency load."""
+    published: list[float] = field(default_factory=list)
+    """Seconds from POST to the record's event on ingest.attendance.v1."""
     rate: int = 0
     replay_seconds: float = 0.0
     raw_events: int = 0
@@ -175,27 +179,44 @@ async def _latency(figures: Figures, client: httpx.AsyncClient, district: Distri
                for day in later for s in district.students)
     arrivals = Arrivals(bootstrap, topics.THRESHOLDS, lambda m: m["studentId"] if (
         m["ruleId"] == "truancy-1" and m["type"] == "threshold.crossed" and m["studentId"].startswith("lat-")) else None)
+    third = days[2].isoformat()
+    published = Arrivals(bootstrap, topics.ATTENDANCE, lambda m: m.get("studentId") if (
+        m.get("studentId", "").startswith("lat-") and m.get("date") == third) else None)
     await arrivals.start()
+    await published.start()
     sent: dict[str, float] = {}
+    answered: dict[str, float] = {}
     posts = []
+
+    async def post(student: str, body: bytes) -> None:
+        await _post_all(client, [(base, body)], 1)
+        answered[student] = time.perf_counter()
+
     started = time.perf_counter()
     with console.status(f"steady load: {figures.rate:,} records/s for {seconds} s ..."):
         for tick, student in enumerate(late):
             await asyncio.sleep(max(0.0, started + tick / 10 - time.perf_counter()))
             body = [next(fillers) for _ in range(per_tick - 1)] + [absence(student, days[2])]
             sent[student] = time.perf_counter()
-            posts.append(asyncio.create_task(_post_all(client, [(base, json.dumps(body).encode())], 1)))
+            posts.append(asyncio.create_task(post(student, json.dumps(body).encode())))
         await asyncio.gather(*posts)
         deadline = time.perf_counter() + 15
         while len(arrivals.arrived) < len(late) and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
     await arrivals.stop()
+    await published.stop()
     figures.crossings = len(arrivals.arrived)
     figures.latencies = sorted(arrivals.arrived[s] - sent[s] for s in arrivals.arrived)
+    figures.answered = sorted(answered[s] - sent[s] for s in answered)
+    figures.published = sorted(published.arrived[s] - sent[s] for s in published.arrived)
 
 
 def _percentile(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+
+
+def _ms(values: list[float], share: float) -> str:
+    return f"{_percentile(values, share) * 1000:.0f} ms"
 
 
 def _report(figures: Figures, args: argparse.Namespace) -> str:
@@ -220,9 +241,11 @@ up to {args.batch:,} records a request), with one day close per school per day.
 | ingest: records accepted over HTTP (durable), day closes excluded | {figures.records:,} records in {figures.ingest_seconds:.1f} s = **{ingest_rate:,.0f} records/s** | >= 10,000 records/s: {verdict(ingest_rate >= 10_000)} |
 | ingest: day closes, each fanned out to the school's enrolled students | {figures.closes:,} closes in {figures.close_seconds:.1f} s = {figures.closes / max(figures.close_seconds, 1e-3):,.1f} closes/s | |
 | events published by ingest's relay | {figures.events:,} events; outbox empty {figures.relay_seconds:.1f} s after the first POST = {figures.events / max(figures.relay_seconds, 1e-3):,.0f} events/s | |
-| eligibility: events applied (state, rules, outbox, offsets) | {figures.events:,} events in {figures.eligibility_seconds:.1f} s = **{eligibility_rate:,.0f} events/s** | >= 20,000 events/s: {verdict(eligibility_rate >= 20_000)} |
+| eligibility ({args.consumers} consumer process{"es" if args.consumers > 1 else ""} in one group): events applied (state, rules, outbox, offsets) | {figures.events:,} events in {figures.eligibility_seconds:.1f} s = **{eligibility_rate:,.0f} events/s** | >= 20,000 events/s: {verdict(eligibility_rate >= 20_000)} |
 | ceiling: raw aiokafka consume + JSON decode of the same topic | {raw_rate:,.0f} events/s | |
 | POST -> `threshold.crossed` latency at a steady {figures.rate:,} records/s | p50 **{p50 * 1000:.0f} ms**, p95 **{p95 * 1000:.0f} ms** ({figures.crossings} crossings) | p95 < 1 s: {verdict(p95 < 1)} |
+| of which POST -> 2xx (durable) | p50 {_ms(figures.answered, 0.5)}, p95 {_ms(figures.answered, 0.95)} | |
+| of which POST -> event on `ingest.attendance.v1` | p50 {_ms(figures.published, 0.5)}, p95 {_ms(figures.published, 0.95)} | |
 
 Reproduce: `make bench` (options: `uv run python -m rollcall_dev.bench --help`; `BENCH_POSTGRES_URL`
 names the PostgreSQL server, default `postgresql://postgres@127.0.0.1:5432/postgres`).
@@ -262,8 +285,15 @@ async def _run(args: argparse.Namespace) -> None:
             await _drain_outbox(figures, ingest_db, bootstrap)
             with console.status("raw aiokafka consume of the same topic ..."):
                 figures.raw_events, figures.raw_seconds = await raw_consume_rate(bootstrap, topics.ATTENDANCE)
-            stack.start_service(eligibility, dict(os.environ))
-            stack.wait_ready(eligibility)
+            instances = [
+                (f"eligibility-{n}" if n else "eligibility",
+                 Service("eligibility", eligibility.settings.model_copy(update={"port": eligibility.settings.port + n})))
+                for n in range(args.consumers)
+            ]
+            for label, instance in instances:
+                stack.start_service(instance, dict(os.environ), label)
+            for label, instance in instances:
+                stack.wait_ready(instance, label)
             await _eligibility(figures, bootstrap, group)
             await _latency(figures, client, district, bootstrap, group, args.seconds)
     finally:
@@ -281,6 +311,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000, help="records per POST")
     parser.add_argument("--concurrency", type=int, default=4, help="POSTs in flight")
     parser.add_argument("--partitions", type=int, default=8)
+    parser.add_argument("--consumers", type=int, default=2, help="eligibility processes in the consumer group")
     parser.add_argument("--rate", type=int, default=1000, help="records/s of the latency load")
     parser.add_argument("--seconds", type=int, default=30, help="length of the latency load")
     parser.add_argument("--postgres", default=os.environ.get(

@@ -107,7 +107,9 @@ class Stack:
                 "KAFKA_BOOTSTRAP_SERVERS to run the bundled one"
             ) from error
 
-    def start_service(self, service: Service, env: dict[str, str]) -> None:
+    def start_service(self, service: Service, env: dict[str, str], label: str | None = None) -> None:
+        """Start the service's process; `label` names a second instance of one service (and its log)."""
+        label = label or service.name
         port = service.settings.port
         if port_open(service.settings.host, port):
             raise StackError(
@@ -115,7 +117,7 @@ class Stack:
                 f"(`fuser -k {port}/tcp`, or find it with `ss -ltnp 'sport = :{port}'`) "
                 f"or choose another port with {service.env_prefix}PORT"
             )
-        log = self.var / f"{service.name}.log"
+        log = self.var / f"{label}.log"
         command = [
             sys.executable, "-m", "uvicorn", "--factory", f"{service.name}.app:create_app",
             "--host", service.settings.host, "--port", str(port),
@@ -129,10 +131,10 @@ class Stack:
                 process_group=0,  # Ctrl-C reaches this process only; it stops the services in order
                 preexec_fn=die_with_parent,
             )
-        self.services.append(Process(service.name, popen, log))
+        self.services.append(Process(label, popen, log))
 
-    def wait_ready(self, service: Service) -> None:
-        process = next(p for p in self.services if p.name == service.name)
+    def wait_ready(self, service: Service, label: str | None = None) -> None:
+        process = next(p for p in self.services if p.name == (label or service.name))
         deadline = time.monotonic() + READY_SECONDS
         last = "no answer"
         while time.monotonic() < deadline:
