@@ -11,11 +11,10 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import asyncpg
