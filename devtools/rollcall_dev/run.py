@@ -6,6 +6,10 @@ Environment (all optional):
   LOCAL_BROKER_PORT         port of the bundled broker (9092)
   <SERVICE>_PORT, <SERVICE>_DATABASE_URL   e.g. INGEST_PORT=9001, PLANS_DATABASE_URL=postgresql://...
   ROLLCALL_SERVICES         the services to run, comma-separated (all four)
+  LOCAL_MAILBOX=0           no local mailbox (notifications uses NOTIFICATIONS_SMTP_*)
+  LOCAL_MAILBOX_PORT        port of the local mailbox (8025); its mail goes to var/mail
+  LOCAL_SMS_GATEWAY=0       no local SMS gateway (notifications uses NOTIFICATIONS_SMS_*)
+  LOCAL_SMS_GATEWAY_PORT    port of the local SMS gateway (8026); its texts go to var/sms
   DEMO=0                    no demo district; DEMO_STUDENTS, DEMO_SCHOOLS, DEMO_DAYS, DEMO_SEED and
                             DEMO_DISTRICT size and name it
 """
@@ -30,6 +34,7 @@ from rollcall_dev.report import already_loaded, print_outcome, wait_for_eligibil
 from rollcall_dev.stack import (
     SERVICES,
     Service,
+    Sink,
     Stack,
     StackError,
     load_services,
@@ -46,6 +51,10 @@ class Options:
     """An existing broker to use; None starts the bundled one."""
     broker_port: int
     services: tuple[str, ...]
+    mailbox_port: int | None
+    """The local mailbox's port; None runs without it."""
+    sms_gateway_port: int | None
+    """The local SMS gateway's port; None runs without it."""
     demo: bool
     students: int
     schools: int
@@ -68,6 +77,16 @@ class Options:
             bootstrap=bootstrap,
             broker_port=int(env.get("LOCAL_BROKER_PORT", "9092")),
             services=names,
+            mailbox_port=(
+                int(env.get("LOCAL_MAILBOX_PORT", "8025"))
+                if env.get("LOCAL_MAILBOX", "1") != "0"
+                else None
+            ),
+            sms_gateway_port=(
+                int(env.get("LOCAL_SMS_GATEWAY_PORT", "8026"))
+                if env.get("LOCAL_SMS_GATEWAY", "1") != "0"
+                else None
+            ),
             demo=env.get("DEMO", "1") != "0",
             students=int(env.get("DEMO_STUDENTS", "600")),
             schools=int(env.get("DEMO_SCHOOLS", "3")),
@@ -94,6 +113,13 @@ def start(stack: Stack, options: Options, console: Console) -> tuple[list[Servic
             migrate(service)
     console.print(f"[green]✓[/] databases migrated: {', '.join(s.name for s in services)}")
     env = service_env(bootstrap)
+    if notifications := next((s for s in services if s.name == "notifications"), None):
+        env.setdefault("NOTIFICATIONS_PUBLIC_URL", notifications.url)  # where callbacks come
+        for sink in local_sinks(options, stack.var, notifications):
+            with console.status(f"Starting the {sink.title} ..."):
+                stack.start_sink(sink, env)
+            console.print(f"[green]✓[/] {sink.title} on {sink.url} ({sink.folder})")
+            env.update(sink.settings)
     for service in services:
         stack.start_service(service, env)
     for service in services:
@@ -101,6 +127,34 @@ def start(stack: Stack, options: Options, console: Console) -> tuple[list[Servic
             stack.wait_ready(service)
         console.print(f"[green]✓[/] {service.name} ready on {service.url}")
     return services, bootstrap
+
+
+def local_sinks(options: Options, var: Path, notifications: Service) -> list[Sink]:
+    """The local mailbox and SMS gateway to start, with settings pointing notifications there."""
+    found = []
+    if (port := options.mailbox_port) is not None:
+        found.append(Sink(
+            name="mailbox", title="local mailbox", module="rollcall_dev.mailbox", port=port,
+            url=f"smtp://127.0.0.1:{port}", folder=var / "mail",
+            received=f"Mail to families: {var / 'mail'}/ (an .eml file each)",
+            port_variable="LOCAL_MAILBOX_PORT", off_variable="LOCAL_MAILBOX",
+            settings={"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(port),
+                      "NOTIFICATIONS_SMTP_STARTTLS": "false"},
+        ))  # fmt: skip
+    if (port := options.sms_gateway_port) is not None:
+        url = f"http://127.0.0.1:{port}/v1"
+        account = notifications.settings.sms_account  # type: ignore[attr-defined]
+        token = notifications.settings.sms_token.get_secret_value()  # type: ignore[attr-defined]
+        found.append(Sink(
+            name="sms-gateway", title="local SMS gateway", module="rollcall_dev.sms_gateway",
+            port=port, url=url, folder=var / "sms",
+            received=f"Texts to families: {var / 'sms' / 'messages.jsonl'} and {url}/Messages",
+            port_variable="LOCAL_SMS_GATEWAY_PORT", off_variable="LOCAL_SMS_GATEWAY",
+            env={"SMS_GATEWAY_ACCOUNT": account, "SMS_GATEWAY_TOKEN": token},
+            settings={"NOTIFICATIONS_SMS_BASE_URL": url, "NOTIFICATIONS_SMS_ACCOUNT": account,
+                      "NOTIFICATIONS_SMS_TOKEN": token},
+        ))  # fmt: skip
+    return found
 
 
 def run_demo(
@@ -154,6 +208,10 @@ def print_where(stack: Stack, services: list[Service], bootstrap: str, console: 
         console.print(f"  {service.name:<14} {service.url:<24} {stack.var / f'{service.name}.log'}")
     broker_log = stack.var / "broker.log" if stack.broker else "(started elsewhere)"
     console.print(f"  {'kafka':<14} {bootstrap:<24} {broker_log}")
+    for sink in stack.started_sinks:
+        console.print(f"  {sink.name:<14} {sink.url:<24} {stack.var / f'{sink.name}.log'}")
+    for sink in stack.started_sinks:
+        console.print(sink.received)
     if services:
         console.print(f"Each service documents its API at /docs, e.g. {services[0].url}/docs")
     console.print("Press Ctrl-C to stop.")

@@ -1,4 +1,4 @@
-"""The local stack's processes: the bundled broker and one uvicorn per service."""
+"""The local stack's processes: the bundled broker, the local sinks, one uvicorn per service."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,30 @@ class Service:
     @property
     def env_prefix(self) -> str:
         return f"{self.name.upper()}_"
+
+
+@dataclass(frozen=True)
+class Sink:
+    """A local stand-in for an outside system, run as `python -m module --host --port --dir`."""
+
+    name: str
+    title: str
+    module: str
+    port: int
+    url: str
+    folder: Path
+    """Where it keeps what it receives."""
+    received: str
+    """Where a person finds what it received."""
+    port_variable: str
+    """The environment variable choosing the port, named when the port is taken."""
+    off_variable: str
+    """The environment variable that runs the stack without this sink."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Its own environment, beyond the stack's."""
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """The environment that points a service at it."""
+    host: str = "127.0.0.1"
 
 
 def load_services(names: tuple[str, ...]) -> list[Service]:
@@ -84,6 +109,8 @@ class Stack:
     def __init__(self, var: Path) -> None:
         self.var = var
         self.broker: Process | None = None
+        self.sinks: list[Process] = []
+        self.started_sinks: list[Sink] = []
         self.services: list[Process] = []
 
     def start_broker(self, port: int) -> str:
@@ -106,6 +133,39 @@ class Stack:
                 f"the Kafka broker at {bootstrap} does not answer ({error}): start it, or unset "
                 "KAFKA_BOOTSTRAP_SERVERS to run the bundled one"
             ) from error
+
+    def start_sink(self, sink: Sink, env: dict[str, str]) -> None:
+        """Start the sink's process and wait until it listens."""
+        if port_open(sink.host, sink.port):
+            raise StackError(
+                f"port {sink.port} for the {sink.title} is already in use: stop what listens there "
+                f"(`fuser -k {sink.port}/tcp`, or find it with `ss -ltnp 'sport = :{sink.port}'`), "
+                f"choose another port with {sink.port_variable}, or run without it with "
+                f"{sink.off_variable}=0"
+            )
+        log = self.var / f"{sink.name}.log"
+        command = [
+            sys.executable, "-m", sink.module,
+            "--host", sink.host, "--port", str(sink.port), "--dir", str(sink.folder),
+        ]  # fmt: skip
+        with log.open("wb") as output:
+            popen = subprocess.Popen(
+                command,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env={**env, **sink.env},
+                process_group=0,
+                preexec_fn=die_with_parent,
+            )
+        self.sinks.append(Process(sink.name, popen, log))
+        deadline = time.monotonic() + READY_SECONDS
+        while not port_open(sink.host, sink.port):
+            if self.sinks[-1].popen.poll() is not None or time.monotonic() > deadline:
+                raise StackError(
+                    f"the {sink.title} did not start on port {sink.port}; see {log}:\n{_tail(log)}"
+                )
+            time.sleep(0.1)
+        self.started_sinks.append(sink)
 
     def start_service(self, service: Service, env: dict[str, str], label: str | None = None) -> None:
         """Start the service's process; `label` names a second instance of one service (and its log)."""
@@ -157,7 +217,7 @@ class Stack:
         )
 
     def check_alive(self) -> None:
-        for process in [*self.services, *([self.broker] if self.broker else [])]:
+        for process in [*self.services, *self.sinks, *([self.broker] if self.broker else [])]:
             if process.popen.poll() is not None:
                 time.sleep(0.5)  # a Ctrl-C that reached the process group is handled first
                 raise StackError(
@@ -166,9 +226,11 @@ class Stack:
                 )
 
     def stop(self) -> None:
-        """Terminate the services together, then the broker; kill whatever outlasts the timeout."""
+        """Terminate the services together, then the sinks, then the broker; kill what outlasts."""
         _stop(self.services)
         self.services = []
+        _stop(self.sinks)
+        self.sinks, self.started_sinks = [], []
         if self.broker is not None:
             _stop([self.broker])
             self.broker = None

@@ -123,6 +123,16 @@ class Metrics(BaseModel):
     absence_rate: float | None = None
 
 
+class DayMissed(BaseModel):
+    """One day counted as absent or truant, as letters to families list them."""
+
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    date: date
+    category: AttendanceCategory
+    truant: bool
+
+
 class ThresholdChanged(Event):
     """Published on `eligibility.thresholds.v1`."""
 
@@ -134,8 +144,30 @@ class ThresholdChanged(Event):
     tier: int
     metrics: Metrics
     occurred_at: datetime
+    days_missed: tuple[DayMissed, ...] = ()
+    """The school year's absent and truant days at the change, oldest first (an addition to v1)."""
 
 
 def school_year_of(day: date) -> int:
     """School years run 1 July to 30 June and are named by the year they end in."""
     return day.year + 1 if day.month >= 7 else day.year
+
+
+class OutreachStatusChanged(Event):
+    """Published on `notifications.outreach.v1` at every status change of an outreach item."""
+
+    type: Literal["outreach.status-changed"] = "outreach.status-changed"
+    outreach_id: str
+    student_id: str
+    rule_id: str
+    crossing_event_id: str
+    channel: Literal["letter", "email", "sms"]
+    language: str
+    status: Literal["pending_approval", "scheduled", "sent", "delivered", "failed", "cancelled", "suppressed"]
+    household_id: str
+    created_at: datetime
+    updated_at: datetime
+    school_id: str | None = None
+    kind: Literal["notice", "correction"] = "notice"
+    reason: str | None = None
+    """Why an item was suppressed, failed or cancelled, in a few words; never a contact detail."""

@@ -34,9 +34,13 @@ class Runtime:
     relay: OutboxRelay
     broker: KafkaBroker | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    services: dict[str, Any] = field(default_factory=dict)
+    """A service's own long-lived objects (clients, senders), made by its `resources`."""
 
 
 Subscribe = Callable[[KafkaBroker, Runtime], None]
+Resources = Callable[[Runtime], contextlib.AbstractAsyncContextManager[None]]
+"""Opens a service's own clients into `rt.services` (and background tasks into `rt.tasks`); closes them on exit."""
 
 
 def runtime(request: Request) -> Runtime:
@@ -63,6 +67,7 @@ def create_service_app(
     outbox_model: type[OutboxMixin],
     routers: Sequence[APIRouter] = (),
     subscribe: Subscribe | None = None,
+    resources: Resources | None = None,
     version: str = "1.0.0",
 ) -> FastAPI:
     @contextlib.asynccontextmanager
@@ -80,19 +85,24 @@ def create_service_app(
         )
         rt = Runtime(settings=settings, database=database, producer=producer, relay=relay)
         rt.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
-        if subscribe is not None:
-            rt.broker = make_broker(settings.kafka_bootstrap_servers)
-            subscribe(rt.broker, rt)
-            await rt.broker.start()
-        app.state.runtime = rt
         try:
-            yield
+            async with contextlib.AsyncExitStack() as own:
+                if resources is not None:
+                    await own.enter_async_context(resources(rt))
+                if subscribe is not None:
+                    rt.broker = make_broker(settings.kafka_bootstrap_servers)
+                    subscribe(rt.broker, rt)
+                    await rt.broker.start()
+                app.state.runtime = rt
+                try:
+                    yield
+                finally:
+                    if rt.broker is not None:
+                        await rt.broker.stop()
+                    for task in rt.tasks:
+                        task.cancel()
+                    await asyncio.gather(*rt.tasks, return_exceptions=True)
         finally:
-            if rt.broker is not None:
-                await rt.broker.stop()
-            for task in rt.tasks:
-                task.cancel()
-            await asyncio.gather(*rt.tasks, return_exceptions=True)
             await producer.stop()
             await database.dispose()
 

@@ -13,6 +13,7 @@ from eligibility.rules import (
     SectionRecord,
     StudentHistory,
     compute_metrics,
+    days_missed,
 )
 from rollcall_shared.events import AttendanceCategory as Category
 from rollcall_shared.events import Metrics
@@ -379,3 +380,23 @@ def test_tardy_is_not_an_absence_in_the_rate() -> None:
     student = history(ENROLLED, daily(DAYS[0], Category.TARDY, minutes=300))
 
     assert metrics(student).absence_rate == 0.0
+
+
+def test_days_missed_lists_absent_and_truant_days_in_order_with_the_truant_record_of_a_shared_date() -> None:
+    student = history(
+        daily(DAYS[5], Category.EXCUSED_ABSENCE),
+        daily(DAYS[1], Category.UNEXCUSED_ABSENCE),
+        daily(DAYS[3], Category.TARDY, minutes=45),
+        daily(DAYS[4], Category.TARDY, minutes=10),
+        daily(DAYS[5], Category.UNEXCUSED_ABSENCE, school=SOUTH),
+        daily(DAYS[6], Category.IN_ATTENDANCE),
+        daily(date(2024, 7, 2), Category.UNEXCUSED_ABSENCE),  # next school year
+    )
+
+    missed = days_missed(student, school_year=YEAR, playbook=DEFAULT_PLAYBOOK)
+
+    assert [(day.date, day.category, day.truant) for day in missed] == [
+        (DAYS[1], Category.UNEXCUSED_ABSENCE, True),
+        (DAYS[3], Category.TARDY, True),
+        (DAYS[5], Category.UNEXCUSED_ABSENCE, True),
+    ]

@@ -10,9 +10,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+
+from tests.support.process import free_port
 
 
 @asynccontextmanager
@@ -22,6 +25,25 @@ async def serve(app: FastAPI, base_url: str = "http://service") -> AsyncIterator
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=60) as client:
             yield client
+
+
+@asynccontextmanager
+async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on a real local port (for services that call each other, or providers that call back)."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server stopped before it started")
+        await asyncio.sleep(0.05)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task
 
 
 async def publish(bootstrap: str, topic: str, messages: list[tuple[str, bytes]]) -> None:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from rollcall_shared.events import AttendanceCategory, Metrics
+from rollcall_shared.events import AttendanceCategory, DayMissed, Metrics
 
 from eligibility.playbook import Playbook, RateRule, RuleId
 
@@ -106,8 +106,8 @@ def compute_metrics(
     a missing reason excuses nothing, missing minutes make the day not truant. A date counts
     once however many schools recorded it, and is absent or truant if any school says so.
     """
-    year_first, year_last = date(school_year - 1, 7, 1), date(school_year, 6, 30)
-    excused = _normalised(playbook.excused_reasons)
+    year_first, year_last = _year_bounds(school_year)
+    is_truant = _truancy_test(playbook)
     absent: set[date] = set()
     truant: set[date] = set()
     for record in history.daily.values():
@@ -115,11 +115,7 @@ def compute_metrics(
             continue
         if record.category in ABSENCES:
             absent.add(record.date)
-        if record.category == AttendanceCategory.UNEXCUSED_ABSENCE or (
-            record.category in PART_DAYS
-            and (record.minutes or 0) > playbook.truant_minutes
-            and (record.reason is None or record.reason.strip().casefold() not in excused)
-        ):
+        if is_truant(record):
             truant.add(record.date)
     period_absences = sum(
         1
@@ -139,6 +135,37 @@ def compute_metrics(
         enrolled_days=enrolled,
         absence_rate=round(absent_enrolled / enrolled, RATE_DECIMALS) if enrolled else None,
     )
+
+
+def days_missed(history: StudentHistory, *, school_year: int, playbook: Playbook) -> tuple[DayMissed, ...]:
+    """The year's absent or truant days, oldest first; a date two schools recorded shows its truant record."""
+    year_first, year_last = _year_bounds(school_year)
+    is_truant = _truancy_test(playbook)
+    days: dict[date, DayMissed] = {}
+    for record in history.daily.values():
+        if not year_first <= record.date <= year_last:
+            continue
+        truant = is_truant(record)
+        if (truant or record.category in ABSENCES) and not (record.date in days and days[record.date].truant):
+            days[record.date] = DayMissed(date=record.date, category=record.category, truant=truant)
+    return tuple(days[day] for day in sorted(days))
+
+
+def _year_bounds(school_year: int) -> tuple[date, date]:
+    return date(school_year - 1, 7, 1), date(school_year, 6, 30)
+
+
+def _truancy_test(playbook: Playbook) -> Callable[[DailyRecord], bool]:
+    excused = _normalised(playbook.excused_reasons)
+
+    def is_truant(record: DailyRecord) -> bool:
+        return record.category == AttendanceCategory.UNEXCUSED_ABSENCE or (
+            record.category in PART_DAYS
+            and (record.minutes or 0) > playbook.truant_minutes
+            and (record.reason is None or record.reason.strip().casefold() not in excused)
+        )
+
+    return is_truant
 
 
 def evaluate(

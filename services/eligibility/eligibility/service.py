@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rollcall_shared.events import (
     AttendanceEvent,
     CalendarDateRecorded,
+    DayMissed,
     SchoolDayClosed,
     StudentEvent,
     ThresholdChanged,
@@ -20,7 +21,7 @@ from rollcall_shared.inbox import claim_new
 from eligibility import repository
 from eligibility.models import InboxMessage
 from eligibility.playbook import TIERS, Playbook
-from eligibility.rules import Change, RuleState, SchoolDays, compute_metrics, evaluate
+from eligibility.rules import Change, RuleState, SchoolDays, compute_metrics, days_missed, evaluate
 from eligibility.state import RuleProgress, StudentCache, StudentKey, StudentState
 
 SchoolKey = tuple[str, str]
@@ -178,7 +179,10 @@ def _evaluate(
     state.metrics[year] = metrics
     current = {rule: progress.state for (y, rule), progress in state.rules.items() if y == year}
     changes = []
+    missed: tuple[DayMissed, ...] | None = None
     for transition in evaluate(current, metrics, playbook):
+        if missed is None:
+            missed = days_missed(state.history, school_year=year, playbook=playbook)
         progress = state.rules.setdefault((year, transition.rule_id), RuleProgress())
         if transition.change is Change.CROSSED:
             progress.crossings += 1
@@ -199,6 +203,7 @@ def _evaluate(
             tier=TIERS[transition.rule_id],
             metrics=metrics,
             occurred_at=event.recorded_at,
+            days_missed=missed,
         )
         changes.append((change, event))
     return changes

@@ -1,12 +1,64 @@
 """The notifications service's ASGI app."""
 
-from rollcall_shared.service import create_service_app
+from __future__ import annotations
 
-from notifications.models import OutboxMessage
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from rollcall_shared.service import Runtime, create_service_app
+
+from notifications import consumers
+from notifications.base import OutboxMessage
+from notifications.channels.email import EmailSender
+from notifications.channels.sms import SmsGateway
+from notifications.content.templates import Templates
+from notifications.endpoints import routers
+from notifications.outreach.dispatch import Dispatcher
+from notifications.outreach.service import Planner
+from notifications.roster.client import RosterClient
 from notifications.settings import Settings
 
 
-def create_app(settings: Settings | None = None):
+@contextlib.asynccontextmanager
+async def resources(rt: Runtime) -> AsyncIterator[None]:
+    """Clients of ingest and the providers, the planner and the sender, for the app's lifetime."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+    async with httpx.AsyncClient(timeout=settings.sms_timeout_seconds) as client:
+        templates = Templates()
+        rt.services.update(
+            templates=templates,
+            roster=RosterClient(base_url=settings.ingest_url, client=client),
+            planner=Planner(default_time_zone=settings.time_zone, hold=timedelta(seconds=settings.hold_seconds)),
+        )
+        dispatcher = Dispatcher(
+            database=rt.database,
+            relay=rt.relay,
+            settings=settings,
+            templates=templates,
+            email=EmailSender(settings),
+            sms=SmsGateway(settings, client),
+        )
+        rt.services["dispatcher"] = dispatcher
+        rt.tasks.append(asyncio.create_task(dispatcher.run(), name="dispatcher"))
+        yield
+
+
+def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
+    consumers.subscribe(broker, rt, roster=rt.services["roster"], planner=rt.services["planner"])
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
-        title="Rollcall notifications", settings=settings or Settings(), outbox_model=OutboxMessage
+        title="Rollcall notifications",
+        settings=settings or Settings(),
+        outbox_model=OutboxMessage,
+        routers=routers,
+        subscribe=subscribe,
+        resources=resources,
     )

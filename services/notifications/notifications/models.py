@@ -1,14 +1,21 @@
-"""Notifications's tables."""
+"""Every table of notifications, so `Base.metadata` (and Alembic) sees them all."""
 
-from sqlalchemy.orm import DeclarativeBase
+from notifications.base import Base, InboxMessage, OutboxMessage
+from notifications.districts.models import DistrictSettings, TemplateOverride
+from notifications.letters.models import LetterBatch
+from notifications.outreach.models import OptOut, OutreachItem
+from notifications.roster.models import Guardian, Student, StudentGuardian
 
-from rollcall_shared.db import service_metadata
-from rollcall_shared.outbox import OutboxMixin
-
-
-class Base(DeclarativeBase):
-    metadata = service_metadata()
-
-
-class OutboxMessage(OutboxMixin, Base):
-    pass
+__all__ = [
+    "Base",
+    "DistrictSettings",
+    "Guardian",
+    "InboxMessage",
+    "LetterBatch",
+    "OptOut",
+    "OutboxMessage",
+    "OutreachItem",
+    "Student",
+    "StudentGuardian",
+    "TemplateOverride",
+]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from ingest.edfi.shape import api_document
+
 References = dict[str, str]
 """`id` attribute of an element read earlier in the file -> its unique id, for `ref` lookups."""
 
@@ -29,25 +31,6 @@ def _student(element: Element) -> dict[str, Any]:
 
 def _school(element: Element) -> dict[str, Any]:
     return _present({"schoolId": _text(element, SCHOOL)})
-
-
-def _camel(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
-def document(element: Element) -> dict[str, Any]:
-    """A generic camelCase tree of an element; repeated children become lists."""
-    tree: dict[str, Any] = {}
-    for child in element:
-        value: Any = document(child) if len(child) else (child.text or "").strip()
-        key = _camel(child.tag)
-        if key not in tree:
-            tree[key] = value
-        elif isinstance(tree[key], list):
-            tree[key].append(value)
-        else:
-            tree[key] = [tree[key], value]
-    return tree
 
 
 def _attendance_event(element: Element) -> dict[str, Any]:
@@ -126,16 +109,17 @@ def _referenced(element: Element, kind: str, references: References) -> str | No
 
 def student(element: Element, references: References) -> dict[str, Any]:
     _remember(element, "Student", references)
-    return document(element)
+    return api_document(element)
 
 
 def contact(element: Element, references: References) -> dict[str, Any]:
     _remember(element, "Contact", references)
-    return document(element)
+    return api_document(element)
 
 
 def student_contact(element: Element, references: References) -> dict[str, Any]:
-    record = document(element)
+    """A reference may name its student or contact by `ref` alone; both come out as unique ids."""
+    record = api_document(element)
     record.pop("studentReference", None)
     record.pop("contactReference", None)
     return record | _present({

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, DateTime, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ingest.base import HASH, ID, Base
@@ -15,6 +15,10 @@ class RosterDocument(Base):
     """The current document of one roster resource; personal data stays in this table."""
 
     __tablename__ = "roster_document"
+    __table_args__ = (
+        Index("ix_roster_document_student", "district_id", "student_id"),
+        Index("ix_roster_document_contact", "district_id", "contact_id"),
+    )
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     resource: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,8 +1,8 @@
-"""Students, contacts and their associations: store each document, announce changes by id only."""
+"""Students, contacts and their associations: stored whole, announced by id only, read by id."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Literal, TypeVar
 
@@ -13,7 +13,9 @@ from rollcall_shared.events import RosterChanged
 from ingest.current import Applied, content_hash, write_current
 from ingest.edfi.resources import Contact, RosterResource, Student, StudentContactAssociation
 from ingest.publishers import new_event_id
+from ingest.roster import repository
 from ingest.roster.models import RosterDocument
+from ingest.roster.schemas import RosterDocuments
 
 Resource = Literal["student", "contact", "studentContactAssociation"]
 R = TypeVar("R", bound=RosterResource)
@@ -45,6 +47,23 @@ async def record_student_contacts(
     return await _record(session, district_id, "studentContactAssociation", records, now, lambda record: (
         record.student_reference.student_unique_id, record.contact_reference.contact_unique_id
     ))
+
+
+async def read_roster(
+    session: AsyncSession,
+    *,
+    district_id: str,
+    student_ids: Collection[str],
+    contact_ids: Collection[str],
+) -> RosterDocuments:
+    """The named students and contacts, with every association of any of them."""
+    return RosterDocuments(
+        students=await repository.students(session, district_id=district_id, student_ids=student_ids),
+        contacts=await repository.contacts(session, district_id=district_id, contact_ids=contact_ids),
+        student_contact_associations=await repository.student_contacts(
+            session, district_id=district_id, student_ids=student_ids, contact_ids=contact_ids
+        ),
+    )
 
 
 async def _record(

@@ -1,0 +1,81 @@
+"""A district's outreach settings as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+Channel = Literal["letter", "email", "sms"]
+Reach = Literal["letter", "message"]
+"""`message` is the short text: by SMS where a mobile number is on file, else by email."""
+
+OUTREACH_RULES: dict[str, list[Reach]] = {
+    "truancy-1": ["letter", "message"],
+    "truancy-2": ["letter", "message"],
+    "truancy-3": ["letter", "message"],
+    "success-plan": ["letter", "message"],
+    "chronic-risk": ["letter", "message"],
+    "chronic": ["letter", "message"],
+    "severe-chronic": [],
+}
+"""The playbook's "who acts on a crossing": severe-chronic is the case team's, not a letter's."""
+
+TRUANCY_RULES = frozenset({"truancy-1", "truancy-2", "truancy-3"})
+
+
+class Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class QuietHours(Camel):
+    """No message goes out from `start` until `end` (local time; may span midnight)."""
+
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+class DistrictSettingsBody(Camel):
+    district_name: str = Field("Your School District", max_length=200, description="Letterhead name")
+    address_lines: list[str] = Field(default_factory=list, max_length=5)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=320)
+    signer: str = Field("Attendance Office", max_length=120)
+    time_zone: str | None = Field(None, description="IANA name, e.g. America/Los_Angeles; the service's default if unset")
+    default_language: Literal["en", "es"] = "en"
+    quiet_hours: dict[Literal["sms", "email"], QuietHours] = Field(
+        default_factory=lambda: {"sms": QuietHours(start=time(20), end=time(8))},
+        description="Per channel; a channel not listed has no quiet hours",
+    )
+    letters_need_approval: bool = Field(False, description="Letters wait as pending_approval until staff approve them")
+    correction_notices: bool = Field(True, description="A cleared truancy crossing whose letter went out gets a correction")
+    print_time: time = Field(time(14), description="Local time the day's print batches are made")
+    outreach: dict[str, list[Reach]] = Field(
+        default_factory=lambda: dict(OUTREACH_RULES), description="What each rule's crossing sends"
+    )
+    schools: dict[str, str] = Field(default_factory=dict, description="School names by schoolId, for letters")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("outreach")
+    @classmethod
+    def _known_rules(cls, value: dict[str, list[Reach]]) -> dict[str, list[Reach]]:
+        if unknown := set(value) - set(OUTREACH_RULES):
+            raise ValueError(f"unknown rules {sorted(unknown)}; known: {sorted(OUTREACH_RULES)}")
+        return dict(OUTREACH_RULES) | value

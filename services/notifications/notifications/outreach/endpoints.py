@@ -1,0 +1,70 @@
+"""The outreach API: list and read items, approve letters waiting for staff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from rollcall_shared.problems import Problem
+from rollcall_shared.service import Session
+from rollcall_shared.tenancy import DistrictId
+
+from notifications.outreach import repository
+from notifications.outreach.schemas import Approval, Approved, Channel, Outreach, OutreachDetail, OutreachPage, Status
+from notifications.outreach.service import set_status
+from notifications.publishers import publish_status_changes
+
+router = APIRouter(prefix="/v1/districts/{district_id}/outreach", tags=["outreach"])
+
+
+@router.get("", response_model=OutreachPage, response_model_by_alias=True)
+async def list_outreach(
+    district_id: DistrictId,
+    session: Session,
+    student_id: Annotated[str | None, Query(alias="studentId", max_length=64)] = None,
+    status: Status | None = None,
+    rule_id: Annotated[str | None, Query(alias="ruleId", max_length=32)] = None,
+    channel: Channel | None = None,
+    school_id: Annotated[str | None, Query(alias="schoolId", max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(description="the `next` of the previous page", max_length=36)] = None,
+) -> OutreachPage:
+    """Outreach items in a stable order, filtered; follow `next` for the following page."""
+    filters = {"student_id": student_id, "status": status, "rule_id": rule_id, "channel": channel, "school_id": school_id}
+    items = await repository.page(session, district_id=district_id, filters=filters, after=cursor, limit=limit + 1)
+    return OutreachPage(
+        items=[Outreach.of(item) for item in items[:limit]],
+        next=items[limit - 1].outreach_id if len(items) > limit else None,
+    )
+
+
+@router.get("/{outreach_id}", response_model=OutreachDetail, response_model_by_alias=True)
+async def get_outreach(district_id: DistrictId, outreach_id: str, session: Session) -> OutreachDetail:
+    """One item, with the words that went out."""
+    found = await repository.by_ids(session, [outreach_id], district_id=district_id)
+    if not found:
+        raise Problem(404, "Not found", f"no outreach item {outreach_id} in district {district_id}")
+    item = found[0]
+    content = item.content or {}
+    return OutreachDetail(
+        **Outreach.of(item).model_dump(), subject=content.get("subject"), body=content.get("body")
+    )
+
+
+@router.post("/approvals", response_model=Approved, response_model_by_alias=True)
+async def approve(district_id: DistrictId, approval: Approval, session: Session) -> Approved:
+    """Approve letters in bulk: they join the next print batch."""
+    if approval.outreach_ids is None and approval.rule_id is None and approval.school_id is None:
+        raise Problem(400, "Invalid request", "name outreachIds, or filter by ruleId and/or schoolId")
+    items = await repository.waiting_approval(
+        session, district_id=district_id, outreach_ids=approval.outreach_ids,
+        rule_id=approval.rule_id, school_id=approval.school_id,
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    for item in items:
+        set_status(item, "scheduled", None, now)
+        item.not_before = now
+    await publish_status_changes(session, items)
+    return Approved(approved=len(items), outreach_ids=[item.outreach_id for item in items])

@@ -1,0 +1,60 @@
+"""Outreach items (one per crossing, channel and household) and numbers that opted out of texts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from notifications.base import ID, Base
+
+
+class OutreachItem(Base):
+    __tablename__ = "outreach_item"
+    __table_args__ = (
+        Index("ix_outreach_item_district_student", "district_id", "student_id"),
+        Index("ix_outreach_item_due", "status", "not_before"),
+        Index("ix_outreach_item_district_status", "district_id", "status"),
+    )
+
+    outreach_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    """Deterministic: the same crossing, channel and kind always name the same item."""
+    district_id: Mapped[str] = mapped_column(ID)
+    student_id: Mapped[str] = mapped_column(ID)
+    school_id: Mapped[str] = mapped_column(ID)
+    school_year: Mapped[int] = mapped_column(Integer)
+    rule_id: Mapped[str] = mapped_column(String(32))
+    crossing_event_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """`notice`, or `correction` when a letter that went out is withdrawn."""
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    household_id: Mapped[str] = mapped_column(String(36))
+    recipient_id: Mapped[str | None] = mapped_column(ID)
+    """The guardian's contact id; the details are read from the roster at sending time."""
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set and committed before a provider is called: the item is in flight."""
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    provider_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    days_missed: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What was sent (or printed), kept so a letter reprints exactly."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OptOut(Base):
+    """A phone number that replied STOP; texts to it are suppressed until it replies START."""
+
+    __tablename__ = "sms_opt_out"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,164 @@
+"""Every query of outreach items and opt-outs."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rollcall_shared.db import insert_for, one_of
+
+from notifications.outreach.models import OptOut, OutreachItem
+
+WAITING = ("pending_approval", "scheduled")
+
+
+async def add_new(session: AsyncSession, rows: list[dict[str, Any]]) -> list[OutreachItem]:
+    """Insert the items whose id is new; a redelivered crossing finds its items there already."""
+    if not rows:
+        return []
+    statement = insert_for(session, OutreachItem.__table__).on_conflict_do_nothing(index_elements=["outreach_id"])
+    new_ids = []
+    for row in rows:  # RETURNING with executemany is not portable; these are a handful per crossing
+        result = await session.execute(statement.values(**row).returning(OutreachItem.outreach_id))
+        new_ids.extend(result.scalars())
+    return await by_ids(session, new_ids)
+
+
+async def by_ids(session: AsyncSession, outreach_ids: Collection[str], *, district_id: str | None = None) -> list[OutreachItem]:
+    if not outreach_ids:
+        return []
+    query = select(OutreachItem).where(one_of(session, OutreachItem.outreach_id, list(outreach_ids)))
+    if district_id is not None:
+        query = query.where(OutreachItem.district_id == district_id)
+    return list(await session.scalars(query.order_by(OutreachItem.created_at, OutreachItem.outreach_id)))
+
+
+async def of_rule(session: AsyncSession, *, district_id: str, student_id: str, school_year: int, rule_id: str) -> list[OutreachItem]:
+    """The student's items for one rule and year, oldest first."""
+    found = await session.scalars(
+        select(OutreachItem)
+        .where(
+            OutreachItem.district_id == district_id,
+            OutreachItem.student_id == student_id,
+            OutreachItem.school_year == school_year,
+            OutreachItem.rule_id == rule_id,
+        )
+        .order_by(OutreachItem.created_at, OutreachItem.outreach_id)
+    )
+    return list(found)
+
+
+async def of_crossing(session: AsyncSession, crossing_event_id: str) -> list[OutreachItem]:
+    found = await session.scalars(select(OutreachItem).where(OutreachItem.crossing_event_id == crossing_event_id))
+    return list(found)
+
+
+async def page(
+    session: AsyncSession, *, district_id: str, filters: dict[str, Any], after: str | None, limit: int
+) -> list[OutreachItem]:
+    query = select(OutreachItem).where(OutreachItem.district_id == district_id)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(OutreachItem, name) == value)
+    if after is not None:
+        query = query.where(OutreachItem.outreach_id > after)
+    return list(await session.scalars(query.order_by(OutreachItem.outreach_id).limit(limit)))
+
+
+async def waiting_approval(
+    session: AsyncSession, *, district_id: str, outreach_ids: Collection[str] | None, rule_id: str | None, school_id: str | None
+) -> list[OutreachItem]:
+    query = select(OutreachItem).where(
+        OutreachItem.district_id == district_id, OutreachItem.status == "pending_approval"
+    )
+    if outreach_ids is not None:
+        query = query.where(one_of(session, OutreachItem.outreach_id, list(outreach_ids)))
+    if rule_id is not None:
+        query = query.where(OutreachItem.rule_id == rule_id)
+    if school_id is not None:
+        query = query.where(OutreachItem.school_id == school_id)
+    return list(await session.scalars(query.with_for_update()))
+
+
+async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> list[OutreachItem]:
+    """Texts and emails whose time has come and that no sender has taken; locked for this one."""
+    found = await session.scalars(
+        select(OutreachItem)
+        .where(
+            OutreachItem.status == "scheduled",
+            OutreachItem.channel.in_(("sms", "email")),
+            OutreachItem.not_before <= now,
+            OutreachItem.sending_since.is_(None),
+        )
+        .order_by(OutreachItem.not_before, OutreachItem.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(found)
+
+
+async def in_doubt(session: AsyncSession, *, started_before: datetime, limit: int) -> list[OutreachItem]:
+    """Items whose sending began before `started_before` and never finished: the sender stopped mid-call."""
+    found = await session.scalars(
+        select(OutreachItem)
+        .where(OutreachItem.status == "scheduled", OutreachItem.sending_since < started_before)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(found)
+
+
+async def scheduled_letters(
+    session: AsyncSession, *, district_id: str, now: datetime, school_ids: Collection[str] | None = None
+) -> list[OutreachItem]:
+    query = select(OutreachItem).where(
+        OutreachItem.district_id == district_id,
+        OutreachItem.channel == "letter",
+        OutreachItem.status == "scheduled",
+        OutreachItem.not_before <= now,
+    )
+    if school_ids is not None:
+        query = query.where(one_of(session, OutreachItem.school_id, list(school_ids)))
+    return list(await session.scalars(query.order_by(OutreachItem.created_at).with_for_update(skip_locked=True)))
+
+
+async def districts_with_scheduled_letters(session: AsyncSession) -> list[str]:
+    found = await session.scalars(
+        select(OutreachItem.district_id)
+        .where(OutreachItem.channel == "letter", OutreachItem.status == "scheduled")
+        .distinct()
+    )
+    return list(found)
+
+
+async def of_batch(session: AsyncSession, batch_id: str) -> list[OutreachItem]:
+    found = await session.scalars(
+        select(OutreachItem)
+        .where(OutreachItem.batch_id == batch_id, OutreachItem.status == "sent")
+        .order_by(OutreachItem.created_at, OutreachItem.outreach_id)
+    )
+    return list(found)
+
+
+async def by_provider_id(session: AsyncSession, district_id: str, provider_id: str) -> OutreachItem | None:
+    return await session.scalar(
+        select(OutreachItem).where(OutreachItem.district_id == district_id, OutreachItem.provider_id == provider_id)
+    )
+
+
+async def opted_out(session: AsyncSession, district_id: str, phone: str) -> bool:
+    found = await session.scalar(select(OptOut.phone).where(OptOut.district_id == district_id, OptOut.phone == phone))
+    return found is not None
+
+
+async def opt_out(session: AsyncSession, district_id: str, phone: str, now: datetime) -> None:
+    statement = insert_for(session, OptOut.__table__).values(district_id=district_id, phone=phone, opted_out_at=now)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["district_id", "phone"]))
+
+
+async def opt_in(session: AsyncSession, district_id: str, phone: str) -> None:
+    await session.execute(delete(OptOut).where(OptOut.district_id == district_id, OptOut.phone == phone))

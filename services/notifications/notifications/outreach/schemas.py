@@ -1,0 +1,65 @@
+"""The outreach API's shapes (the contract's list, approvals)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from notifications.outreach.models import OutreachItem
+
+Status = Literal["pending_approval", "scheduled", "sent", "delivered", "failed", "cancelled", "suppressed"]
+Channel = Literal["letter", "email", "sms"]
+
+
+class Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class Outreach(Camel):
+    outreach_id: str
+    student_id: str
+    school_id: str
+    rule_id: str
+    crossing_event_id: str
+    kind: Literal["notice", "correction"]
+    channel: Channel
+    language: str
+    status: Status
+    reason: str | None = Field(None, description="Why it was suppressed, failed or cancelled")
+    household_id: str
+    merged_into: str | None = Field(None, description="The item whose message also named this student")
+    batch_id: str | None = Field(None, description="The print batch of a letter")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, item: OutreachItem) -> Outreach:
+        return cls.model_validate(item, from_attributes=True)
+
+
+class OutreachDetail(Outreach):
+    subject: str | None = None
+    body: str | None = Field(None, description="The words sent or printed, once they went out")
+
+
+class OutreachPage(Camel):
+    items: list[Outreach]
+    next: str | None
+
+
+class Approval(Camel):
+    """Approve letters waiting for staff: the listed ones, or every one matching the filters."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    outreach_ids: list[str] | None = Field(None, max_length=10_000)
+    rule_id: str | None = None
+    school_id: str | None = None
+
+
+class Approved(Camel):
+    approved: int
+    outreach_ids: list[str]

@@ -1,0 +1,253 @@
+"""Crossings to families, end to end: ingest's roster, notifications, a real SMTP server and SMS endpoint.
+
+Ingest and notifications run on real local ports (notifications reads the roster from ingest over
+HTTP; the SMS gateway calls notifications back), on the bundled broker and migrated Postgres.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from ingest.app import create_app as ingest_app
+from ingest.settings import Settings as IngestSettings
+from notifications.app import create_app as notifications_app
+from notifications.channels.sms import signature
+from rollcall_shared import topics
+from rollcall_shared.events import ThresholdChanged
+from tests.notifications.family import change, contact, lives_with, student
+from tests.support.outside import SMS_TOKEN, notifications_settings, running_mailbox, running_sms_gateway
+from tests.support.process import free_port
+from tests.support.stack import TopicReader, publish, serve_http
+
+pytestmark = pytest.mark.integration
+
+OTHER_SCHOOL = "255901044"
+
+
+class Stack:
+    def __init__(self, district_id: str, ingest, notifications, mailbox, sms, bootstrap: str) -> None:
+        self.district_id = district_id
+        self.ingest = ingest
+        self.notifications = notifications
+        self.mailbox = mailbox
+        self.sms = sms
+        self.bootstrap = bootstrap
+        self.base = f"/v1/districts/{district_id}"
+
+    async def roster(self, students=(), contacts=(), links=()) -> None:
+        for resource, documents in (("students", students), ("contacts", contacts), ("studentContactAssociations", links)):
+            if documents:
+                answer = await self.ingest.post(f"{self.base}/ed-fi/{resource}", json=list(documents))
+                assert answer.status_code == 200 and not answer.json()["rejected"], answer.text
+
+    async def known(self, student_id: str, timeout: float = 30) -> None:
+        """Wait until notifications' projection has the student's household."""
+        await self.until(lambda: self._household(student_id), timeout)
+
+    async def _household(self, student_id: str) -> bool:
+        answer = await self.notifications.get(f"{self.base}/students/{student_id}/household")
+        return answer.status_code == 200 and bool(answer.json()["guardians"])
+
+    async def cross(self, *changes: ThresholdChanged) -> None:
+        await publish(self.bootstrap, topics.THRESHOLDS, [
+            (topics.student_key(c.district_id, c.student_id), c.to_json()) for c in changes
+        ])  # fmt: skip
+
+    async def outreach(self, **filters: str) -> list[dict[str, Any]]:
+        answer = await self.notifications.get(f"{self.base}/outreach", params=filters | {"limit": 1000})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"]
+
+    async def until(self, check: Callable[[], Any], timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not so after {timeout}s")
+            await asyncio.sleep(0.2)
+
+    async def statuses(
+        self, student_id: str, count: int, timeout: float = 30, **filters: str
+    ) -> dict[str, dict[str, Any]]:
+        """The student's items by channel, once there are `count` of them and none is in flight."""
+        async def settled():
+            items = await self.outreach(studentId=student_id, **filters)
+            return len(items) == count and all(i["status"] != "scheduled" or i["channel"] == "letter" for i in items) and items
+        return {item["channel"]: item for item in await self.until(settled, timeout)}
+
+
+@pytest.fixture(scope="module")
+async def stack(kafka_bootstrap, databases, tmp_path_factory):
+    district_id = f"test-{uuid.uuid4().hex[:10]}"
+    run = uuid.uuid4().hex[:6]
+    folder = tmp_path_factory.mktemp("outreach")
+    ingest = ingest_app(IngestSettings(
+        database_url=databases.create(f"nt_ingest_{run}", migrate="ingest"),
+        kafka_bootstrap_servers=kafka_bootstrap, outbox_poll_seconds=0.05,
+    ))  # fmt: skip
+    with running_mailbox(folder / "mail") as mailbox, running_sms_gateway(folder / "sms") as sms:
+        async with serve_http(ingest) as sis:
+            port = free_port()
+            settings = notifications_settings(
+                mailbox=mailbox, sms_gateway=sms,
+                database_url=databases.create(f"nt_notifications_{run}", migrate="notifications"),
+                kafka_bootstrap_servers=kafka_bootstrap, consumer_group=f"notifications-{run}",
+                ingest_url=str(sis.base_url).rstrip("/"), public_url=f"http://127.0.0.1:{port}",
+                outbox_poll_seconds=0.05, dispatch_poll_seconds=0.1, hold_seconds=3,
+            )  # fmt: skip
+            async with serve_http(notifications_app(settings), port=port) as notifications:
+                # Quiet hours would hold texts until morning wherever the suite runs at night.
+                answer = await notifications.put(f"/v1/districts/{district_id}/settings", json={"quietHours": {}})
+                assert answer.status_code == 200, answer.text
+                yield Stack(district_id, sis, notifications, mailbox, sms, kafka_bootstrap)
+
+
+def pdf_text(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+async def test_siblings_who_cross_together_get_one_text_and_one_letter_naming_both_in_spanish(stack: Stack):
+    await stack.roster(
+        students=[student("700001", "Ana", "Reyes"), student("700002", "Luis", "Reyes")],
+        contacts=[contact("900001", "Marisol", "Reyes", mobile="(415) 555-0101", language="spa")],
+        links=[lives_with("700001", "900001"), lives_with("700002", "900001")],
+    )
+    await stack.known("700002")
+    async with TopicReader(stack.bootstrap, topics.OUTREACH, stack.district_id) as published:
+        await stack.cross(change(stack.district_id, "700001", "truancy-1"), change(stack.district_id, "700002", "truancy-1"))
+
+        texts = await stack.until(lambda: stack.sms.messages(), timeout=30)
+        ana = await stack.statuses("700001", 2)
+        luis = await stack.statuses("700002", 2)
+        await stack.until(lambda: _delivered(stack, ana, luis))
+        events = await published.wait_for(lambda seen: any(m["status"] == "delivered" for m in seen))
+
+    assert len(texts) == 1 and texts[0]["to"] == "+14155550101"
+    assert "Ana" in texts[0]["body"] and "Luis" in texts[0]["body"]
+    carrier, merged = (ana["sms"], luis["sms"]) if ana["sms"]["status"] != "suppressed" else (luis["sms"], ana["sms"])
+    assert merged["status"] == "suppressed" and merged["mergedInto"] == carrier["outreachId"]
+    assert ana["sms"]["language"] == "es" and ana["sms"]["householdId"] == luis["sms"]["householdId"]
+    detail = (await stack.notifications.get(f"{stack.base}/outreach/{carrier['outreachId']}")).json()
+    assert detail["body"] == texts[0]["body"]
+    assert {m["type"] for m in events} == {"outreach.status-changed"}
+    assert {"scheduled", "sent", "delivered", "suppressed"} <= {m["status"] for m in events}
+
+    batches = (await stack.notifications.post(f"{stack.base}/letter-batches", json={})).json()
+    assert [(b["schoolId"], b["letters"]) for b in batches] == [("255901001", 1)]
+    pdf = await stack.notifications.get(f"{stack.base}/letter-batches/{batches[0]['batchId']}.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    [page, *_] = pdf_text(pdf.content)
+    assert "Ana" in page and "Luis" in page and "Marisol Reyes" in page and "12 Elm Street" in page
+    assert "septiembre" in page  # the dates missed, in Spanish
+    letters = {item["studentId"]: item["status"] for item in await stack.outreach(channel="letter")
+               if item["studentId"] in ("700001", "700002")}
+    assert sorted(letters.values()) == ["sent", "suppressed"]
+
+
+async def _delivered(stack: Stack, *students: dict[str, dict[str, Any]]) -> bool:
+    items = await stack.outreach(channel="sms")
+    return any(item["status"] == "delivered" for item in items)
+
+
+async def test_a_clearing_cancels_what_has_not_gone_out_and_a_printed_truancy_letter_gets_a_correction(stack: Stack):
+    settings = (await stack.notifications.get(f"{stack.base}/settings")).json()
+    answer = await stack.notifications.put(f"{stack.base}/settings", json=settings | {"lettersNeedApproval": True})
+    assert settings["quietHours"] == {}
+    assert answer.status_code == 200, answer.text
+    await stack.roster(
+        students=[student("700010", "Grace", "Okafor")],
+        contacts=[contact("900010", "Ngozi", "Okafor", email="ngozi@example.org")],
+        links=[lives_with("700010", "900010")],
+    )
+    await stack.known("700010")
+
+    await stack.cross(
+        change(stack.district_id, "700010", "truancy-1"), change(stack.district_id, "700010", "truancy-1", cleared=True)
+    )
+    cancelled = await stack.statuses("700010", 2)
+    assert {channel: item["status"] for channel, item in cancelled.items()} == {"letter": "cancelled", "email": "cancelled"}
+
+    # Another school: the first school's batch of the day is already printed.
+    await stack.cross(change(stack.district_id, "700010", "truancy-2", truant_days=5, school_id=OTHER_SCHOOL))
+    items = await stack.statuses("700010", 2, ruleId="truancy-2")
+    assert items["letter"]["status"] == "pending_approval"
+    approved = await stack.notifications.post(f"{stack.base}/outreach/approvals", json={"ruleId": "truancy-2"})
+    assert approved.json()["outreachIds"] == [items["letter"]["outreachId"]]
+    printed = await stack.notifications.post(f"{stack.base}/letter-batches", json={"schoolId": OTHER_SCHOOL})
+    assert [batch["letters"] for batch in printed.json()] == [1]
+    await stack.until(lambda: stack.mailbox.messages())
+
+    await stack.cross(
+        change(stack.district_id, "700010", "truancy-2", cleared=True, truant_days=4, school_id=OTHER_SCHOOL)
+    )
+    corrections = await stack.until(lambda: _corrections(stack, "700010"))
+    assert corrections[0]["channel"] == "letter" and corrections[0]["status"] == "pending_approval"
+    [mail] = stack.mailbox.messages()
+    assert mail["To"] == "ngozi@example.org" and "Grace" in mail.get_content()
+
+
+async def _corrections(stack: Stack, student_id: str) -> list[dict[str, Any]]:
+    return [item for item in await stack.outreach(studentId=student_id) if item["kind"] == "correction"]
+
+
+async def test_an_undeliverable_text_falls_back_to_email(stack: Stack):
+    await stack.roster(
+        students=[student("700020", "Tom", "Berg")],
+        contacts=[contact("900020", "Lena", "Berg", mobile="(415) 555-0000", email="lena@example.org")],
+        links=[lives_with("700020", "900020")],
+    )
+    await stack.known("700020")
+    await stack.cross(change(stack.district_id, "700020", "chronic-risk"))
+
+    items = await stack.statuses("700020", 3)
+
+    assert items["sms"]["status"] == "failed" and "undeliverable" in items["sms"]["reason"]
+    assert items["email"]["status"] == "sent"
+    assert any(mail["To"] == "lena@example.org" for mail in stack.mailbox.messages())
+
+
+async def test_stop_opts_a_number_out_at_once(stack: Stack):
+    await stack.roster(
+        students=[student("700030", "Ivy", "Chen")],
+        contacts=[contact("900030", "Wei", "Chen", mobile="(415) 555-0130")],
+        links=[lives_with("700030", "900030")],
+    )
+    await stack.known("700030")
+    url = f"{str(stack.notifications.base_url).rstrip('/')}{stack.base}/sms/inbound"
+    form = {"From": "+14155550130", "To": "+15550100000", "Body": " stop ", "MessageSid": "SM1"}
+    unsigned = await stack.notifications.post(f"{stack.base}/sms/inbound", data=form)
+    assert unsigned.status_code == 403
+    answer = await stack.notifications.post(
+        f"{stack.base}/sms/inbound", data=form, headers={"X-Twilio-Signature": signature(url, form, SMS_TOKEN)}
+    )
+    assert answer.status_code == 204
+
+    await stack.cross(change(stack.district_id, "700030", "success-plan"))
+    items = await stack.statuses("700030", 2)
+
+    assert items["sms"]["status"] == "suppressed" and "opted out" in items["sms"]["reason"]
+    assert not [text for text in stack.sms.messages() if text["to"] == "+14155550130"]
+
+
+async def test_no_contact_on_file_suppresses_and_severe_chronic_sends_nothing(stack: Stack):
+    await stack.cross(
+        change(stack.district_id, "700040", "truancy-1"),
+        change(stack.district_id, "700040", "severe-chronic"),
+    )
+    items = await stack.statuses("700040", 2)
+
+    assert {item["status"] for item in items.values()} == {"suppressed"}
+    assert {item["ruleId"] for item in items.values()} == {"truancy-1"}
+    assert items["letter"]["reason"] == "no contact on file"
