@@ -57,9 +57,13 @@ class Received:
             lines = self.path.read_text().splitlines()
             self.messages = [json.loads(line) for line in lines if line.strip()]
         self._by_key = {m["idempotency_key"]: m for m in self.messages if m["idempotency_key"]}
+        self.replays = 0
+        """Requests answered with an earlier message because they repeated its idempotency key."""
 
     def by_key(self, key: str | None) -> dict[str, Any] | None:
-        return self._by_key.get(key) if key else None
+        found = self._by_key.get(key) if key else None
+        self.replays += found is not None
+        return found
 
     def add(self, message: dict[str, Any]) -> None:
         self.messages.append(message)
@@ -218,6 +222,9 @@ class SmsGatewayServer:
 
     def messages(self) -> list[dict[str, Any]]:
         return list(self.app.state.received.messages)
+
+    def replays(self) -> int:
+        return self.app.state.received.replays
 
     def start(self) -> Self:
         """Listen on host:port; raises OSError when the port is taken."""
