@@ -18,7 +18,7 @@ from eligibility.settings import Settings as EligibilitySettings
 from ingest.app import create_app as ingest_app
 from ingest.settings import Settings as IngestSettings
 from rollcall_shared import topics
-from tests.support.grand_bend import FILES, SESSIONS, daily_records, session_weekdays
+from tests.support.grand_bend import daily_records, load_school_year, session_weekdays
 from tests.support.stack import TopicReader, serve
 
 pytestmark = pytest.mark.integration
@@ -55,8 +55,6 @@ async def test_grand_bend_attendance_gives_the_counts_and_crossings_the_playbook
     kafka_bootstrap, databases, district_id
 ):
     expected = _expected()
-    schools = sorted({r.school_id for r in daily_records()})
-    pairs = sorted({(r.student_id, r.school_id) for r in daily_records()})
     run = uuid.uuid4().hex[:6]
     ingest = ingest_app(IngestSettings(database_url=databases.create(f"gb_ingest_{run}", migrate="ingest"),
                                        kafka_bootstrap_servers=kafka_bootstrap, outbox_poll_seconds=0.05))
@@ -66,23 +64,7 @@ async def test_grand_bend_attendance_gives_the_counts_and_crossings_the_playbook
     base = f"/v1/districts/{district_id}"
     async with serve(ingest) as sis, serve(eligibility) as district_system, \
             TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
-        for name in ("StudentSchoolAttendance.xml", "StudentSectionAttendance-Tardy.xml"):
-            answer = await sis.post(f"{base}/ed-fi/interchanges", content=(FILES / name).read_bytes(),
-                                    headers={"content-type": "application/xml"})
-            assert answer.status_code == 200, answer.text
-            assert answer.json()["rejected"] == []
-        enrollments = [{"studentReference": {"studentUniqueId": s}, "schoolReference": {"schoolId": int(k)},
-                        "entryDate": SESSIONS[0][0].isoformat()} for s, k in pairs]
-        calendar = [{"calendarReference": {"calendarCode": "GB", "schoolId": int(school), "schoolYear": 2022},
-                     "date": day.isoformat(),
-                     "calendarEvents": [{"calendarEventDescriptor": "uri://ed-fi.org/CalendarEventDescriptor#Instructional day"}]}
-                    for school in schools for day in session_weekdays()]
-        for resource, body in (("studentSchoolAssociations", enrollments), ("calendarDates", calendar)):
-            answer = await sis.post(f"{base}/ed-fi/{resource}", json=body)
-            assert answer.status_code == 200 and answer.json()["accepted"] == len(body), answer.text
-        for school in schools:
-            answer = await sis.post(f"{base}/schools/{school}/closed-days", json={"date": SESSIONS[-1][1].isoformat()})
-            assert answer.status_code == 200, answer.text
+        await load_school_year(sis, base)
 
         async def summaries() -> dict[str, dict]:
             pages, cursor = {}, None

@@ -49,3 +49,37 @@ def session_weekdays() -> list[date]:
                 days.append(day)
             day += timedelta(days=1)
     return days
+
+
+async def post_interchange(sis, base: str, name: str) -> dict:
+    """One of the sample's XML files through ingest's interchange endpoint; nothing may be rejected."""
+    answer = await sis.post(
+        f"{base}/ed-fi/interchanges", content=(FILES / name).read_bytes(), headers={"content-type": "application/xml"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rejected"] == []
+    return answer.json()
+
+
+async def load_school_year(sis, base: str) -> None:
+    """The sample's attendance, each student enrolled at their records' schools, the weekdays as calendar, the year closed.
+
+    The sample has attendance but no enrollments and no day-by-day calendar: these stand in for them.
+    """
+    records = daily_records()
+    schools = sorted({r.school_id for r in records})
+    pairs = sorted({(r.student_id, r.school_id) for r in records})
+    for name in ("StudentSchoolAttendance.xml", "StudentSectionAttendance-Tardy.xml"):
+        await post_interchange(sis, base, name)
+    enrollments = [{"studentReference": {"studentUniqueId": s}, "schoolReference": {"schoolId": int(k)},
+                    "entryDate": SESSIONS[0][0].isoformat()} for s, k in pairs]
+    calendar = [{"calendarReference": {"calendarCode": "GB", "schoolId": int(school), "schoolYear": 2022},
+                 "date": day.isoformat(),
+                 "calendarEvents": [{"calendarEventDescriptor": "uri://ed-fi.org/CalendarEventDescriptor#Instructional day"}]}
+                for school in schools for day in session_weekdays()]
+    for resource, body in (("studentSchoolAssociations", enrollments), ("calendarDates", calendar)):
+        answer = await sis.post(f"{base}/ed-fi/{resource}", json=body)
+        assert answer.status_code == 200 and answer.json()["accepted"] == len(body), answer.text
+    for school in schools:
+        answer = await sis.post(f"{base}/schools/{school}/closed-days", json={"date": SESSIONS[-1][1].isoformat()})
+        assert answer.status_code == 200, answer.text
