@@ -251,3 +251,30 @@ async def test_no_contact_on_file_suppresses_and_severe_chronic_sends_nothing(st
     assert {item["status"] for item in items.values()} == {"suppressed"}
     assert {item["ruleId"] for item in items.values()} == {"truancy-1"}
     assert items["letter"]["reason"] == "no contact on file"
+
+
+async def test_a_refused_or_bounced_email_is_recorded_as_failed(stack: Stack):
+    await stack.roster(
+        students=[student("700050", "Omar", "Haddad"), student("700051", "Sara", "Lind")],
+        contacts=[
+            contact("900050", "Rania", "Haddad", email="bounce-rania@example.org"),
+            contact("900051", "Eva", "Lind", email="eva@example.org"),
+        ],
+        links=[lives_with("700050", "900050"), lives_with("700051", "900051")],
+    )
+    await stack.known("700051")
+    await stack.cross(change(stack.district_id, "700050", "chronic"), change(stack.district_id, "700051", "chronic"))
+    refused = await stack.statuses("700050", 2)
+    sent = await stack.statuses("700051", 2)
+    [mail] = [mail for mail in stack.mailbox.messages() if mail["To"] == "eva@example.org"]
+
+    bounced = await stack.notifications.post(
+        f"{stack.base}/outreach/bounces", json={"messageId": mail["Message-ID"], "reason": "550 5.1.1 mailbox unknown"}
+    )
+    unknown = await stack.notifications.post(f"{stack.base}/outreach/bounces", json={"messageId": "<nobody@nowhere>"})
+
+    assert refused["email"]["status"] == "failed" and "refused" in refused["email"]["reason"]
+    assert sent["email"]["status"] == "sent"
+    assert bounced.status_code == 200 and bounced.json()["status"] == "failed"
+    assert bounced.json()["reason"] == "bounced: 550 5.1.1 mailbox unknown"
+    assert unknown.status_code == 404

@@ -46,9 +46,9 @@ async def make_batches(
         for _, group in households:
             items = list(group)
             carrier = items[0]
-            recipients = await roster.guardians(session, district_id, [carrier.recipient_id or ""])
             content = await compose(
-                session, items=items, recipient=recipients.get(carrier.recipient_id or ""), settings=settings,
+                session, items=items, recipient=await roster.guardian(session, district_id, carrier.recipient_id),
+                settings=settings,
                 today=print_date,
             )  # fmt: skip
             rendered = await render(session, templates=templates, content=content, channel="letter", district_id=district_id)

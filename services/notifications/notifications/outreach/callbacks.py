@@ -12,11 +12,9 @@ from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from notifications.channels.sms import is_opt_in, is_opt_out, parse_inbound, parse_status, valid_signature
-from notifications.districts.service import settings_of
 from notifications.outreach import repository
-from notifications.outreach.service import fall_back, set_status
+from notifications.outreach.service import fail, set_status
 from notifications.publishers import publish_status_changes
-from notifications.roster import repository as roster
 
 router = APIRouter(prefix="/v1/districts/{district_id}/sms", tags=["sms provider callbacks"])
 
@@ -59,12 +57,10 @@ async def delivery_report(
         set_status(item, "delivered", None, now)
         changed.append(item)
     elif report.status == "failed":
-        set_status(item, "failed", f"undeliverable: {report.error or 'no reason given'}"[:200], now)
-        settings = await settings_of(
-            session, district_id=district_id, default_time_zone=request.app.state.runtime.settings.time_zone
-        )
-        recipient = (await roster.guardians(session, district_id, [item.recipient_id or ""])).get(item.recipient_id or "")
-        changed += [item, *await fall_back(session, item=item, recipient=recipient, settings=settings, now=now)]
+        changed += await fail(
+            session, item=item, reason=f"undeliverable: {report.error or 'no reason given'}",
+            default_time_zone=request.app.state.runtime.settings.time_zone, now=now,
+        )  # fmt: skip
     await publish_status_changes(session, changed)
     return Response(status_code=204)
 

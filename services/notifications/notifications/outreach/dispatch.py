@@ -24,7 +24,7 @@ from notifications.letters.service import make_batches
 from notifications.outreach import repository
 from notifications.outreach.compose import compose, render, restored, stored
 from notifications.outreach.models import OutreachItem
-from notifications.outreach.service import fall_back, set_status
+from notifications.outreach.service import fail, fall_back, set_status
 from notifications.publishers import publish_status_changes
 from notifications.roster import repository as roster
 from notifications.settings import Settings
@@ -106,9 +106,7 @@ class Dispatcher:
         settings = await settings_of(
             session, district_id=carrier.district_id, default_time_zone=self.settings.time_zone
         )
-        recipient = (await roster.guardians(session, carrier.district_id, [carrier.recipient_id or ""])).get(
-            carrier.recipient_id or ""
-        )
+        recipient = await roster.guardian(session, carrier.district_id, carrier.recipient_id)
         to = None
         if recipient is not None:
             to = recipient.mobile if carrier.channel == "sms" else recipient.email
@@ -118,7 +116,7 @@ class Dispatcher:
             set_status(carrier, "suppressed", f"no {'mobile number' if carrier.channel == 'sms' else 'email'} on file", now)
         if carrier.status == "suppressed":
             changed.append(carrier)
-            changed.extend(await fall_back(session, item=carrier, recipient=recipient, settings=settings, now=now))
+            changed.extend(await fall_back(session, item=carrier, default_time_zone=self.settings.time_zone, now=now))
             return None
         content = await compose(
             session, items=items, recipient=recipient, settings=settings, today=now.astimezone(zone(settings)).date()
@@ -155,7 +153,7 @@ class Dispatcher:
                     to=send.to, subject=send.subject or "", body=send.body, message_id=provider_id, language=send.language
                 ))
         except Rejected as rejected:
-            failure = f"refused by the provider: {rejected}"[:200]
+            failure = f"refused by the provider: {rejected}"
         except Unavailable:
             retry = True
         async with self.database.transaction() as session:
@@ -169,20 +167,14 @@ class Dispatcher:
             if item.status != "scheduled":  # a delivery report came in before the provider's answer
                 item.provider_id = item.provider_id or provider_id
                 return
-            changed = [item]
             if failure is None:
                 item.provider_id = provider_id
                 set_status(item, "sent", None, now)
+                changed = [item]
             else:
-                set_status(item, "failed", failure, now)
-                changed += await self._fall_back(session, item, now)
+                changed = await fail(session, item=item, reason=failure, default_time_zone=self.settings.time_zone, now=now)
             await publish_status_changes(session, changed)
         self.relay.wake()
-
-    async def _fall_back(self, session, item: OutreachItem, now: datetime) -> list[OutreachItem]:
-        settings = await settings_of(session, district_id=item.district_id, default_time_zone=self.settings.time_zone)
-        recipient = (await roster.guardians(session, item.district_id, [item.recipient_id or ""])).get(item.recipient_id or "")
-        return await fall_back(session, item=item, recipient=recipient, settings=settings, now=now)
 
     async def _recover(self, now: datetime) -> int:
         """Texts in flight are sent again under the same idempotency key; emails are not (SMTP has none)."""
@@ -192,9 +184,7 @@ class Dispatcher:
             stuck = await repository.in_doubt(session, started_before=started_before, limit=self.settings.dispatch_batch_size)
             changed = []
             for item in stuck:
-                recipient = (await roster.guardians(session, item.district_id, [item.recipient_id or ""])).get(
-                    item.recipient_id or ""
-                )
+                recipient = await roster.guardian(session, item.district_id, item.recipient_id)
                 if item.channel == "sms" and item.content and recipient is not None and recipient.mobile:
                     _, rendered = restored(item.content)
                     item.sending_since = now

@@ -5,15 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from notifications.outreach import repository
-from notifications.outreach.schemas import Approval, Approved, Channel, Outreach, OutreachDetail, OutreachPage, Status
-from notifications.outreach.service import set_status
+from notifications.outreach.schemas import (
+    Approval,
+    Approved,
+    Bounce,
+    Channel,
+    Outreach,
+    OutreachDetail,
+    OutreachPage,
+    Status,
+)
+from notifications.outreach.service import fail, set_status
 from notifications.publishers import publish_status_changes
 
 router = APIRouter(prefix="/v1/districts/{district_id}/outreach", tags=["outreach"])
@@ -68,3 +77,19 @@ async def approve(district_id: DistrictId, approval: Approval, session: Session)
         item.not_before = now
     await publish_status_changes(session, items)
     return Approved(approved=len(items), outreach_ids=[item.outreach_id for item in items])
+
+
+@router.post("/bounces", response_model=Outreach, response_model_by_alias=True)
+async def bounced(district_id: DistrictId, bounce: Bounce, session: Session, request: Request) -> Outreach:
+    """An email bounced after it was sent: it is marked failed and a text follows if the family takes them."""
+    item = await repository.by_provider_id(session, district_id, bounce.message_id)
+    if item is None or item.channel != "email":
+        raise Problem(404, "Not found", f"no email with Message-ID {bounce.message_id} in district {district_id}")
+    if item.status == "failed":
+        return Outreach.of(item)
+    changed = await fail(
+        session, item=item, reason=f"bounced: {bounce.reason or 'no reason given'}",
+        default_time_zone=request.app.state.runtime.settings.time_zone, now=datetime.now(UTC),
+    )  # fmt: skip
+    await publish_status_changes(session, changed)
+    return Outreach.of(item)

@@ -63,3 +63,10 @@ class Approval(Camel):
 class Approved(Camel):
     approved: int
     outreach_ids: list[str]
+
+
+class Bounce(Camel):
+    """A bounce a mail system received after the SMTP server had accepted the email."""
+
+    message_id: str = Field(max_length=200, description="The Message-ID header of the bounced email")
+    reason: str | None = Field(None, max_length=150, description="e.g. 550 5.1.1 mailbox unknown (no address)")

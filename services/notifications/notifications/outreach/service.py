@@ -16,6 +16,7 @@ from notifications.districts.service import settings_of
 from notifications.outreach import repository
 from notifications.outreach.models import OutreachItem
 from notifications.outreach.schedule import send_after
+from notifications.roster import repository as roster
 from notifications.roster.models import Guardian
 from notifications.roster.service import Household, household_of
 
@@ -142,10 +143,20 @@ def set_status(item: OutreachItem, status: str, reason: str | None, now: datetim
     item.status, item.reason, item.updated_at = status, reason, now
 
 
+async def fail(
+    session: AsyncSession, *, item: OutreachItem, reason: str, default_time_zone: str, now: datetime
+) -> list[OutreachItem]:
+    """Mark a text or email failed and fall back to the other; returns the items whose status changed."""
+    set_status(item, "failed", reason[:200], now)
+    return [item, *await fall_back(session, item=item, default_time_zone=default_time_zone, now=now)]
+
+
 async def fall_back(
-    session: AsyncSession, *, item: OutreachItem, recipient: Guardian | None, settings: DistrictSettingsBody, now: datetime
+    session: AsyncSession, *, item: OutreachItem, default_time_zone: str, now: datetime
 ) -> list[OutreachItem]:
     """After a failed text or email, the other one, if the family has it and it was not tried."""
+    settings = await settings_of(session, district_id=item.district_id, default_time_zone=default_time_zone)
+    recipient = await roster.guardian(session, item.district_id, item.recipient_id)
     tried = frozenset(other.channel for other in await repository.of_crossing(session, item.crossing_event_id))
     channel, status, _ = await message_channel(session, item.district_id, recipient, tried=tried)
     if status != "scheduled" or channel in tried:

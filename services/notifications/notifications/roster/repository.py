@@ -60,3 +60,9 @@ async def guardians(session: AsyncSession, district_id: str, contact_ids: Collec
         select(Guardian).where(Guardian.district_id == district_id, one_of(session, Guardian.contact_id, list(contact_ids)))
     )
     return {guardian.contact_id: guardian for guardian in found}
+
+
+async def guardian(session: AsyncSession, district_id: str, contact_id: str | None) -> Guardian | None:
+    if contact_id is None:
+        return None
+    return await session.get(Guardian, (district_id, contact_id))
