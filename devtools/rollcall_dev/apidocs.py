@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from rollcall_shared import topics
-from rollcall_shared.events import AttendanceEvent, RosterChanged, ThresholdChanged
+from rollcall_shared.events import AttendanceEvent, OutreachStatusChanged, RosterChanged, ThresholdChanged
 
 SERVICES = ("ingest", "eligibility", "notifications", "plans")
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -28,6 +28,11 @@ CHANNELS: dict[str, tuple[str, str, Any]] = {
         "threshold.crossed / threshold.cleared, once per change; key `{district}:{student}`.",
         "eligibility",
         ThresholdChanged,
+    ),
+    topics.OUTREACH: (
+        "outreach.status-changed at every status change of an outreach item; key `{district}:{student}`.",
+        "notifications",
+        OutreachStatusChanged,
     ),
     topics.DEAD_LETTER: (
         "Messages a consumer could not process; the original value with headers `x-dead-letter-reason`, "
