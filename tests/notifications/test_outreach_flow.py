@@ -278,3 +278,18 @@ async def test_a_refused_or_bounced_email_is_recorded_as_failed(stack: Stack):
     assert bounced.status_code == 200 and bounced.json()["status"] == "failed"
     assert bounced.json()["reason"] == "bounced: 550 5.1.1 mailbox unknown"
     assert unknown.status_code == 404
+
+
+async def test_an_unreadable_threshold_message_is_dead_lettered_and_the_next_one_still_acts(stack: Stack):
+    key = topics.student_key(stack.district_id, "700060")
+    async with TopicReader(stack.bootstrap, topics.DEAD_LETTER, stack.district_id) as dead:
+        await publish(stack.bootstrap, topics.THRESHOLDS, [(key, b'{"type": "threshold.crossed"}')])
+        await stack.cross(change(stack.district_id, "700060", "truancy-1"))
+
+        items = await stack.statuses("700060", 2)
+        await dead.wait_for(lambda seen: len(seen) == 1)
+
+    assert dead.messages == [{"type": "threshold.crossed"}]
+    assert dead.headers[0]["x-dead-letter-reason"].startswith("unreadable: ")
+    assert dead.headers[0]["x-dead-letter-source"].startswith(topics.THRESHOLDS)
+    assert set(items) == {"letter", "sms"}

@@ -6,6 +6,7 @@ from aiokafka.structs import ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import topics
+from rollcall_shared.dead_letters import dead_letter
 from rollcall_shared.events import AttendanceEvent, ThresholdChanged
 from rollcall_shared.outbox import Outbox
 
@@ -38,11 +39,4 @@ async def publish_threshold_changes(
 
 async def publish_dead_letter(session: AsyncSession, record: ConsumerRecord, reason: str, group: str) -> None:
     """Queue a message that could not be processed, with why and where it came from."""
-    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-    headers |= {
-        "x-dead-letter-reason": reason[:1000],
-        "x-dead-letter-source": f"{record.topic}/{record.partition}/{record.offset}",
-        "x-dead-letter-consumer": group,
-    }
-    key = record.key.decode(errors="replace") if record.key else ""
-    await outbox.add(session, [(topics.DEAD_LETTER, key, record.value or b"", headers)])
+    await dead_letter(outbox, session, record, reason, group)

@@ -12,13 +12,14 @@ from faststream.middlewares import AckPolicy
 from pydantic import TypeAdapter, ValidationError
 
 from rollcall_shared import topics
+from rollcall_shared.dead_letters import dead_letter
 from rollcall_shared.events import RosterChanged, ThresholdChanged
 from rollcall_shared.inbox import claim_new
 from rollcall_shared.service import Runtime
 
 from notifications.base import InboxMessage
 from notifications.outreach.service import Planner
-from notifications.publishers import publish_status_changes
+from notifications.publishers import outbox, publish_status_changes
 from notifications.roster.client import RosterClient
 from notifications.roster.service import refresh
 from notifications.settings import Settings
@@ -54,20 +55,29 @@ async def _records_as_they_are(message: KafkaMessage) -> None:
     return None
 
 
-def _decoded(records: list[ConsumerRecord], adapter: TypeAdapter) -> list:
-    events = []
+def _decoded(records: list[ConsumerRecord], adapter: TypeAdapter) -> tuple[list, list[tuple[ConsumerRecord, str]]]:
+    """The events, and the records that are not one, each with why."""
+    events, unreadable = [], []
     for record in records:
         try:
             events.append(adapter.validate_json(record.value))
-        except ValidationError:
-            log.error("skipped an unreadable message at %s/%d/%d", record.topic, record.partition, record.offset)
-    return events
+        except ValidationError as error:
+            first = error.errors()[0]
+            unreadable.append((record, f"unreadable: {'.'.join(map(str, first['loc']))}: {first['msg']}"))
+    return events, unreadable
+
+
+async def _dead_letters(rt: Runtime, session, unreadable: list[tuple[ConsumerRecord, str]]) -> None:
+    for record, reason in unreadable:
+        log.error("dead-lettered the message at %s/%d/%d", record.topic, record.partition, record.offset)
+        await dead_letter(outbox, session, record, reason, rt.settings.consumer_group)  # type: ignore[attr-defined]
 
 
 async def refresh_roster(rt: Runtime, roster: RosterClient, records: list[ConsumerRecord]) -> None:
     """Read the changed documents from ingest and replace them in the projection (idempotent)."""
     wanted: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for change in _decoded(records, _roster_changed):
+    changes, unreadable = _decoded(records, _roster_changed)
+    for change in changes:
         students, contacts = wanted[change.district_id]
         students.update(filter(None, [change.student_id]))
         contacts.update(filter(None, [change.contact_id]))
@@ -75,12 +85,17 @@ async def refresh_roster(rt: Runtime, roster: RosterClient, records: list[Consum
         documents = await roster.fetch(district_id, student_ids=sorted(students), contact_ids=sorted(contacts))
         async with rt.database.transaction() as session:
             await refresh(session, district_id=district_id, documents=documents, now=datetime.now(UTC))
+    if unreadable:
+        async with rt.database.transaction() as session:
+            await _dead_letters(rt, session, unreadable)
+        rt.relay.wake()
 
 
 async def plan_outreach(rt: Runtime, planner: Planner, records: list[ConsumerRecord]) -> None:
     """Each threshold change once: the inbox, the items and their status events commit together."""
-    changes: list[ThresholdChanged] = _decoded(records, _threshold_changed)
+    changes, unreadable = _decoded(records, _threshold_changed)
     async with rt.database.transaction() as session:
+        await _dead_letters(rt, session, unreadable)
         new = await claim_new(session, InboxMessage, [change.event_id for change in changes])
         fresh = list({change.event_id: change for change in changes if change.event_id in new}.values())
         changed = await planner.apply(session, changes=fresh, now=datetime.now(UTC))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -69,8 +70,9 @@ class Dispatcher:
         while True:
             try:
                 worked = await self.tick(datetime.now(UTC))
-            except Exception:
-                log.exception("dispatch round failed; trying again")
+            except Exception as error:  # the message may quote family data: name the error and where only
+                where = error.__traceback__ and _last_frame(error)
+                log.error("dispatch round failed with %s at %s; trying again", type(error).__name__, where)
                 worked = 0
             if not worked:
                 await asyncio.sleep(self.settings.dispatch_poll_seconds)
@@ -227,3 +229,8 @@ def _household_message(item: OutreachItem) -> tuple[str, str, str, str, str]:
 
 def message_id(outreach_id: str) -> str:
     return f"<{outreach_id}@rollcall.outreach>"
+
+
+def _last_frame(error: BaseException) -> str:
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    return f"{frame.filename}:{frame.lineno}"
