@@ -293,3 +293,37 @@ async def test_an_unreadable_threshold_message_is_dead_lettered_and_the_next_one
     assert dead.headers[0]["x-dead-letter-reason"].startswith("unreadable: ")
     assert dead.headers[0]["x-dead-letter-source"].startswith(topics.THRESHOLDS)
     assert set(items) == {"letter", "sms"}
+
+
+async def test_a_district_template_is_checked_previewed_and_used_for_its_families(stack: Stack):
+    path = f"{stack.base}/templates/chronic-risk/sms/en"
+    default = (await stack.notifications.get(path)).json()
+    broken = await stack.notifications.put(path, json={"source": "{% block body %}Hi {{ children[0].first_name }"})
+    sneaky = await stack.notifications.post(
+        f"{path}/preview", json={"source": "{% block body %}{{ ''.__class__.__mro__ }}{% endblock %}"}
+    )
+    own = "{% block body %}Lakeside cares: {{ names(children) }} missed {{ children[0].absent_days }} days.{% endblock %}"
+    own = own.replace("names(children)", "children | names")
+    saved = await stack.notifications.put(path, json={"source": own})
+    preview = await stack.notifications.post(f"{path}/preview", json={})
+    letter = await stack.notifications.post(f"{stack.base}/templates/truancy-1/letter/es/preview?format=pdf", json={})
+
+    await stack.roster(
+        students=[student("700070", "Noa", "Park")],
+        contacts=[contact("900070", "Jin", "Park", mobile="(415) 555-0170")],
+        links=[lives_with("700070", "900070")],
+    )
+    await stack.known("700070")
+    await stack.cross(change(stack.district_id, "700070", "chronic-risk"))
+    await stack.statuses("700070", 2)
+
+    assert default["overridden"] is False and "{% block body %}" in default["source"]
+    assert broken.status_code == 422 and broken.json()["errors"][0].startswith("line 1:")
+    assert sneaky.status_code == 422
+    assert saved.status_code == 200 and saved.json()["overridden"] is True
+    assert preview.json()["body"].startswith("Lakeside cares: ")
+    assert letter.headers["content-type"] == "application/pdf" and "48260.5" in "".join(pdf_text(letter.content))
+    [text] = [text for text in stack.sms.messages() if text["to"] == "+14155550170"]
+    assert text["body"] == "Lakeside cares: Noa missed 3 days."
+    assert (await stack.notifications.delete(path)).status_code == 204
+    assert (await stack.notifications.get(path)).json()["overridden"] is False

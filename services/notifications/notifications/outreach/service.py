@@ -34,8 +34,12 @@ class Planner:
     async def apply(self, session: AsyncSession, *, changes: Sequence[ThresholdChanged], now: datetime) -> list[OutreachItem]:
         """Create or cancel items for the changes, in order; returns every item whose status changed."""
         changed: list[OutreachItem] = []
+        districts: dict[str, DistrictSettingsBody] = {}
         for change in changes:
-            settings = await settings_of(session, district_id=change.district_id, default_time_zone=self.default_time_zone)
+            if (settings := districts.get(change.district_id)) is None:
+                settings = districts[change.district_id] = await settings_of(
+                    session, district_id=change.district_id, default_time_zone=self.default_time_zone
+                )
             if change.type == "threshold.crossed":
                 changed += await self._crossed(session, change, settings, now)
             else:
@@ -71,7 +75,7 @@ class Planner:
                 set_status(item, "cancelled", "the crossing cleared before this went out", now)
                 changed.append(item)
         letters = [item for item in items if item.channel == "letter" and item.kind == "notice"]
-        if settings.correction_notices and change.rule_id in TRUANCY_RULES and letters and letters[-1].status in WENT_OUT:
+        if settings.correction_notices and change.rule_id in TRUANCY_RULES and letters and await _went_out(session, letters[-1]):
             household = await household_of(session, district_id=change.district_id, student_id=change.student_id)
             changed += await repository.add_new(session, [self._letter(change, household, settings, now, kind="correction")])
         return changed
@@ -122,6 +126,14 @@ class Planner:
             "created_at": now,
             "updated_at": now,
         }
+
+
+async def _went_out(session: AsyncSession, item: OutreachItem) -> bool:
+    """Sent, or merged into a sibling's message that was."""
+    if item.merged_into is not None:
+        carriers = await repository.by_ids(session, [item.merged_into])
+        return bool(carriers) and carriers[0].status in WENT_OUT
+    return item.status in WENT_OUT
 
 
 async def message_channel(
