@@ -13,15 +13,33 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from itertools import islice
+from typing import Any
 
 from rollcall_dev import attendance, edfi
 from rollcall_dev.attendance import PRESENT, UNEXCUSED, Absence
-from rollcall_dev.roster import Enrollment, School, Student, make_schools, make_students
+from rollcall_dev.roster import (
+    Enrollment,
+    Family,
+    School,
+    Student,
+    make_families,
+    make_schools,
+    make_students,
+)
 from rollcall_dev.school_year import school_days, weekdays
 
 RESENT_SHARE = 0.01
 """Records the SIS sends again the next day, unchanged."""
+TIME_ZONE = "America/Los_Angeles"
+LETTERHEAD = {
+    "districtName": "Cedar Grove Unified School District",
+    "addressLines": ["1450 Mission Avenue", "Cedar Grove, CA 91730"],
+    "phone": "(626) 418-2600",
+    "email": "attendance@cedargrove-usd.example.org",
+    "signer": "Office of Child Welfare and Attendance",
+}
 
 
 def _enrollment_changes(students: list[Student]) -> dict[int, list[tuple[Student, Enrollment]]]:
@@ -114,6 +132,54 @@ class District:
             self._schedule(number, Kind.ABSENCE, -1)
             self._schedule(number, Kind.TARDY, -1)
             self._schedule(number, Kind.SKIPPED_PERIODS, -1)
+
+    @cached_property
+    def families(self) -> list[Family]:
+        """Who each student lives with; drawn only when asked for (the bench never asks)."""
+        return make_families(random.Random(f"{self.seed}:families"), self.students)
+
+    def roster(self) -> Iterator[Records]:
+        """Students, their guardians and who lives with whom: the SIS sends these first."""
+        children = (child for family in self.families for child in family.children)
+        yield from self._batches("students", (
+            edfi.student(
+                student_id=child.student.student_id, first_name=child.first_name,
+                last_name=child.last_name, birth_date=child.birth_date,
+            )
+            for child in children
+        ))  # fmt: skip
+        guardians = (guardian for family in self.families for guardian in family.guardians)
+        yield from self._batches("contacts", (
+            edfi.contact(
+                contact_id=g.contact_id, first_name=g.first_name, last_name=g.last_name,
+                language=g.language, address=g.address, mobile=g.mobile,
+                home_phone=g.home_phone, email=g.email,
+            )
+            for g in guardians
+        ))  # fmt: skip
+        yield from self._batches("studentContactAssociations", (
+            edfi.student_contact_association(
+                student_id=child.student.student_id, contact_id=guardian.contact_id,
+                relation=guardian.relation, primary=priority == 1,
+                lives_with=guardian.lives_with, priority=priority,
+            )
+            for family in self.families
+            for child in family.children
+            for priority, guardian in enumerate(family.guardians, 1)
+        ))  # fmt: skip
+
+    def outreach_settings(self) -> dict[str, Any]:
+        """The district's notification settings: letterhead, schools, and no quiet hours.
+
+        Letters are printed on request after the replay, so the print time is the day's last minute.
+        """
+        return {
+            **LETTERHEAD,
+            "timeZone": TIME_ZONE,
+            "quietHours": {},
+            "printTime": "23:59:00",
+            "schools": {school.school_id: school.name for school in self.schools},
+        }
 
     def replay(self) -> Iterator[Records | DayClosed]:
         """The whole replay: the year's calendar, then each school day's records and closes."""

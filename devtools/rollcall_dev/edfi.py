@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from rollcall_dev.roster import Address
 from rollcall_dev.school_year import SCHOOL_YEAR, calendar_event, session_name
 
 Resource = dict[str, Any]
@@ -83,3 +84,79 @@ def section_attendance_event(
         "sessionName": session_name(day),
     }
     return record
+
+
+def student(*, student_id: str, first_name: str, last_name: str, birth_date: date) -> Resource:
+    return {
+        "studentUniqueId": student_id,
+        "firstName": first_name,
+        "lastSurname": last_name,
+        "birthDate": birth_date.isoformat(),
+    }
+
+
+def contact(
+    *,
+    contact_id: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    address: Address | None,
+    mobile: str | None,
+    home_phone: str | None,
+    email: str | None,
+) -> Resource:
+    """A guardian; `language` is a LanguageDescriptor value (`spa`), the family's home language."""
+    record: Resource = {
+        "contactUniqueId": contact_id,
+        "firstName": first_name,
+        "lastSurname": last_name,
+        "languages": [{
+            "languageDescriptor": descriptor("Language", language),
+            "uses": [{"languageUseDescriptor": descriptor("LanguageUse", "Home language")}],
+        }],
+    }  # fmt: skip
+    if address is not None:
+        record["addresses"] = [{
+            "addressTypeDescriptor": descriptor("AddressType", "Home"),
+            "streetNumberName": address.street,
+            **({"apartmentRoomSuiteNumber": address.apartment} if address.apartment else {}),
+            "city": address.city,
+            "stateAbbreviationDescriptor": descriptor("StateAbbreviation", address.state),
+            "postalCode": address.postal_code,
+        }]  # fmt: skip
+    phones = [(mobile, "Mobile", True), (home_phone, "Home", False)]
+    if telephones := [(number, kind, texts) for number, kind, texts in phones if number]:
+        record["telephones"] = [{
+            "telephoneNumber": number,
+            "telephoneNumberTypeDescriptor": descriptor("TelephoneNumberType", kind),
+            "textMessageCapabilityIndicator": texts,
+            "orderOfPriority": priority,
+        } for priority, (number, kind, texts) in enumerate(telephones, 1)]  # fmt: skip
+    if email is not None:
+        record["electronicMails"] = [{
+            "electronicMailAddress": email,
+            "electronicMailTypeDescriptor": descriptor("ElectronicMailType", "Home/Personal"),
+            "primaryEmailAddressIndicator": True,
+        }]  # fmt: skip
+    return record
+
+
+def student_contact_association(
+    *,
+    student_id: str,
+    contact_id: str,
+    relation: str,
+    primary: bool,
+    lives_with: bool,
+    priority: int,
+) -> Resource:
+    return {
+        "studentReference": {"studentUniqueId": student_id},
+        "contactReference": {"contactUniqueId": contact_id},
+        "relationDescriptor": descriptor("Relation", relation),
+        "primaryContactStatus": primary,
+        "livesWith": lives_with,
+        "emergencyContactStatus": True,
+        "contactPriority": priority,
+    }

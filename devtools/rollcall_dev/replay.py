@@ -1,7 +1,8 @@
-"""Sends a generated district through the ingest HTTP API, as an SIS would, day by day."""
+"""Sends a generated district through the ingest HTTP API as an SIS would: roster, then each day."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +37,57 @@ def post(client: httpx.Client, path: str, body: Any) -> dict[str, Any]:
     return answer.json() if answer.content else {}
 
 
-def replay(district: District, ingest_url: str, progress: Progress) -> Totals:
+HOUSEHOLDS_SECONDS = 120.0
+"""How long notifications may take to read the families from ingest."""
+
+
+def send_roster(district: District, ingest_url: str, totals: Totals) -> None:
+    """POST the district's students, guardians and who lives with whom to ingest."""
+    base = f"/v1/districts/{district.district_id}/ed-fi"
+    with httpx.Client(base_url=ingest_url, timeout=120) as client:
+        for step in district.roster():
+            _count(totals, step, post(client, f"{base}/{step.resource}", step.items))
+
+
+def put_outreach_settings(district: District, notifications_url: str) -> None:
+    path = f"/v1/districts/{district.district_id}/settings"
+    try:
+        answer = httpx.put(
+            f"{notifications_url}{path}", json=district.outreach_settings(), timeout=30
+        )
+    except httpx.TransportError as error:
+        raise ReplayError(f"PUT {path} got no answer from notifications ({error!r})") from error
+    if answer.status_code >= 400:
+        raise ReplayError(f"PUT {path} answered {answer.status_code}: {answer.text[:500]}")
+
+
+def wait_for_households(district: District, notifications_url: str) -> bool:
+    """Wait until notifications knows the guardians of the first and last families' students."""
+    families = [district.families[0], district.families[-1]]
+    students = [child.student.student_id for family in families for child in family.children]
+    base = f"{notifications_url}/v1/districts/{district.district_id}/students"
+    deadline = time.monotonic() + HOUSEHOLDS_SECONDS
+    with httpx.Client(base_url=base, timeout=30) as client:
+        while students and time.monotonic() < deadline:
+            students = [s for s in students if not _guardians_known(client, f"/{s}/household")]
+            if students:
+                time.sleep(0.5)
+    return not students
+
+
+def _guardians_known(client: httpx.Client, path: str) -> bool:
+    try:
+        answer = client.get(path)
+    except httpx.TransportError:
+        return False
+    return answer.status_code == 200 and bool(answer.json().get("guardians"))
+
+
+def replay(
+    district: District, ingest_url: str, progress: Progress, totals: Totals | None = None
+) -> Totals:
     """POST every record and day close of the district to ingest, showing the days as they go."""
-    totals = Totals()
+    totals = totals or Totals()
     base = f"/v1/districts/{district.district_id}"
     task = progress.add_task("calendar", total=len(district.school_days), records=0)
     with httpx.Client(base_url=ingest_url, timeout=120) as client:

@@ -1,4 +1,4 @@
-"""After a replay: wait until eligibility agrees with the district's records, then show it."""
+"""After a replay: wait until eligibility agrees with the records and outreach settles."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ Environment (all optional):
   LOCAL_MAILBOX_PORT        port of the local mailbox (8025); its mail goes to var/mail
   LOCAL_SMS_GATEWAY=0       no local SMS gateway (notifications uses NOTIFICATIONS_SMS_*)
   LOCAL_SMS_GATEWAY_PORT    port of the local SMS gateway (8026); its texts go to var/sms
+  NOTIFICATIONS_HOLD_SECONDS  how long texts and emails wait for a sibling's crossing (5 here)
   DEMO=0                    no demo district; DEMO_STUDENTS, DEMO_SCHOOLS, DEMO_DAYS, DEMO_SEED and
                             DEMO_DISTRICT size and name it
 """
@@ -28,8 +29,17 @@ from types import FrameType
 
 from rich.console import Console
 
-from rollcall_dev.district import District
-from rollcall_dev.replay import ReplayError, replay, replay_progress
+from rollcall_dev.district import TIME_ZONE, District
+from rollcall_dev.replay import (
+    ReplayError,
+    Totals,
+    put_outreach_settings,
+    replay,
+    replay_progress,
+    send_roster,
+    wait_for_households,
+)
+from rollcall_dev.outreach_report import Inboxes, outreach_of, print_outreach
 from rollcall_dev.report import already_loaded, print_outcome, wait_for_eligibility
 from rollcall_dev.stack import (
     SERVICES,
@@ -115,6 +125,8 @@ def start(stack: Stack, options: Options, console: Console) -> tuple[list[Servic
     env = service_env(bootstrap)
     if notifications := next((s for s in services if s.name == "notifications"), None):
         env.setdefault("NOTIFICATIONS_PUBLIC_URL", notifications.url)  # where callbacks come
+        if ingest := next((s for s in services if s.name == "ingest"), None):
+            env.setdefault("NOTIFICATIONS_INGEST_URL", ingest.url)  # where families are read
         for sink in local_sinks(options, stack.var, notifications):
             with console.status(f"Starting the {sink.title} ..."):
                 stack.start_sink(sink, env)
@@ -160,7 +172,7 @@ def local_sinks(options: Options, var: Path, notifications: Service) -> list[Sin
 def run_demo(
     stack: Stack, options: Options, services: list[Service], bootstrap: str, console: Console
 ) -> None:
-    """Replay the demo district through ingest and show what eligibility made of it."""
+    """Replay the demo district through ingest; show what eligibility and notifications made."""
     by_name = {service.name: service for service in services}
     if not {"ingest", "eligibility"} <= by_name.keys():
         console.print("[yellow]The demo needs ingest and eligibility running; skipped.[/]")
@@ -184,12 +196,27 @@ def run_demo(
             f"[yellow]District {district.district_id} is already in these databases: most of its "
             "threshold events went to the broker of that earlier run.[/]"
         )
-    with replay_progress() as progress:
-        try:
-            totals = replay(district, by_name["ingest"].url, progress)
-        except ReplayError:
-            stack.check_alive()  # a service that died says so, with its log
-            raise
+    notifications = by_name.get("notifications")
+    sinks = {sink.name: sink.folder for sink in stack.started_sinks}
+    inboxes = Inboxes(
+        mail=sinks.get("mailbox"),
+        texts=sinks["sms-gateway"] / "messages.jsonl" if "sms-gateway" in sinks else None,
+    )
+    totals = Totals()
+    try:
+        with console.status("Sending the families: students, guardians, who lives with whom ..."):
+            send_roster(district, by_name["ingest"].url, totals)
+        console.print(
+            f"[green]✓[/] {len(district.families):,} families sent to ingest "
+            f"({sum(f.spanish for f in district.families):,} speak Spanish at home)"
+        )
+        if notifications is not None:
+            prepare_outreach(district, notifications, console)
+        with replay_progress() as progress:
+            replay(district, by_name["ingest"].url, progress, totals)
+    except ReplayError:
+        stack.check_alive()  # a service that died says so, with its log
+        raise
     outcome = asyncio.run(
         wait_for_eligibility(
             district, eligibility, bootstrap, stack.check_alive, expect_events=not loaded_before
@@ -199,6 +226,34 @@ def run_demo(
     if outcome.differing or outcome.events_missing:
         console.print(
             f"[yellow]Eligibility did not catch up: see {stack.var / 'eligibility.log'}[/]"
+        )
+    if notifications is None:
+        return
+    with console.status("Waiting for texts and emails to go out, then printing the letters ..."):
+        outreach = outreach_of(
+            district, notifications.url, outcome.log, stack.var / "letters" / district.district_id,
+            stack.check_alive, expect_events=not loaded_before and not outcome.events_missing,
+        )  # fmt: skip
+    print_outreach(console, district, outreach, inboxes)
+    if not outreach.settled:
+        console.print(
+            f"[yellow]Outreach was still under way: see {stack.var / 'notifications.log'}[/]"
+        )
+
+
+def prepare_outreach(district: District, notifications: Service, console: Console) -> None:
+    """The district's letterhead and schools; then wait until notifications knows the families."""
+    put_outreach_settings(district, notifications.url)
+    console.print(
+        "[green]✓[/] letterhead and school names put to notifications; quiet hours are off for "
+        f"the demo district (a district's default: no texts 20:00-08:00, here {TIME_ZONE})"
+    )
+    with console.status("Waiting for notifications to read the families from ingest ..."):
+        known = wait_for_households(district, notifications.url)
+    if not known:
+        console.print(
+            "[yellow]notifications does not know the families yet: outreach to them may say "
+            "'no contact on file'[/]"
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from datetime import date
@@ -9,6 +10,8 @@ from itertools import islice
 
 import pytest
 
+from notifications.channels.sms import mobile_number
+from notifications.roster.documents import guardian_row
 from rollcall_dev.district import DayClosed, District, Records
 from rollcall_dev.school_year import school_days
 
@@ -275,3 +278,116 @@ def test_a_large_district_streams_without_generating_the_year_first() -> None:
     first_day = list(islice((s for s in district.replay() if isinstance(s, DayClosed)), 60))
     assert first_day[-1].date == district.school_days[0]
     assert time.monotonic() - started < 15
+
+
+# The families: students, guardians and who lives with whom, as notifications reads them.
+
+
+@pytest.fixture(scope="module")
+def roster(district: District) -> dict[str, list[dict]]:
+    return {resource: records(list(district.roster()), resource) for resource in RESOURCES}
+
+
+RESOURCES = ("students", "contacts", "studentContactAssociations")
+
+
+def test_the_roster_names_every_student_once_and_every_guardian_it_links(
+    district: District, roster: dict[str, list[dict]]
+) -> None:
+    students = [s["studentUniqueId"] for s in roster["students"]]
+    assert sorted(students) == sorted(s.student_id for s in district.students)
+    contacts = {c["contactUniqueId"] for c in roster["contacts"]}
+    assert len(contacts) == len(roster["contacts"])
+    links = roster["studentContactAssociations"]
+    assert {link["contactReference"]["contactUniqueId"] for link in links} == contacts
+    assert all(s["firstName"] and s["lastSurname"] and s["birthDate"] for s in roster["students"])
+
+
+def test_siblings_share_a_primary_guardian_who_lives_with_them(
+    roster: dict[str, list[dict]],
+) -> None:
+    surname = {s["studentUniqueId"]: s["lastSurname"] for s in roster["students"]}
+    children: dict[str, list[str]] = {}
+    primary: dict[str, str] = {}
+    for link in roster["studentContactAssociations"]:
+        student = link["studentReference"]["studentUniqueId"]
+        contact = link["contactReference"]["contactUniqueId"]
+        if link["livesWith"]:
+            children.setdefault(contact, []).append(student)
+        if link["primaryContactStatus"]:
+            assert link["livesWith"], "the primary contact lives with the student"
+            assert student not in primary, "one primary contact per student"
+            primary[student] = contact
+    assert set(primary) == set(surname), "every student has a primary contact"
+    sizes = Counter(len(students) for students in children.values())
+    assert set(sizes) == {1, 2, 3}
+    assert sizes[2] + sizes[3] >= 0.2 * sum(sizes.values())
+    for students in children.values():
+        assert len({surname[s] for s in students}) == 1, "siblings share the family name"
+        assert len({primary[s] for s in students}) == 1, "siblings share their primary contact"
+    elsewhere = [link for link in roster["studentContactAssociations"] if not link["livesWith"]]
+    assert elsewhere, "some students have a parent on file who lives elsewhere"
+
+
+def test_about_thirty_percent_of_families_speak_spanish_at_home(
+    roster: dict[str, list[dict]],
+) -> None:
+    primaries = {
+        link["contactReference"]["contactUniqueId"]
+        for link in roster["studentContactAssociations"]
+        if link["primaryContactStatus"]
+    }
+    languages = [
+        c["languages"][0]["languageDescriptor"]
+        for c in roster["contacts"]
+        if c["contactUniqueId"] in primaries
+    ]
+    spanish = languages.count("uri://ed-fi.org/LanguageDescriptor#spa") / len(languages)
+    assert 0.22 <= spanish <= 0.38
+    assert set(languages) == {
+        "uri://ed-fi.org/LanguageDescriptor#spa", "uri://ed-fi.org/LanguageDescriptor#eng",
+    }  # fmt: skip
+
+
+def test_guardians_are_reachable_as_notifications_reads_them(
+    roster: dict[str, list[dict]],
+) -> None:
+    rows = [guardian_row(contact) for contact in roster["contacts"]]
+    written = [
+        phone["telephoneNumber"]
+        for contact in roster["contacts"]
+        for phone in contact.get("telephones", [])
+        if phone["textMessageCapabilityIndicator"]
+    ]
+    assert all(mobile_number(number) for number in written), "every mobile number takes texts"
+    mobile = sum(row["mobile"] is not None for row in rows) / len(rows)
+    email_only = sum(row["mobile"] is None and row["email"] is not None for row in rows) / len(rows)
+    neither = sum(row["mobile"] is None and row["email"] is None for row in rows) / len(rows)
+    assert 0.78 <= mobile <= 0.92
+    assert 0.05 <= email_only <= 0.16
+    assert 0.01 <= neither <= 0.1
+    undeliverable = [row for row in rows if row["mobile"] and row["mobile"].endswith("0000")]
+    assert 0 < len(undeliverable) <= 0.12 * len(rows)
+    emails = [row["email"] for row in rows if row["email"]]
+    assert {email.rsplit("@", 1)[1] for email in emails} <= {
+        "example.org", "example.com", "example.net",
+    }  # fmt: skip
+    addresses = [row["address"] for row in rows if row["address"]]
+    assert len(addresses) >= 0.95 * len(rows)
+    assert all(re.fullmatch(r"[A-Za-z ]+, CA \d{5}", a.splitlines()[-1]) for a in addresses)
+    assert {row["language"] for row in rows} == {"en", "es"}
+
+
+def test_the_same_seed_makes_the_same_families() -> None:
+    first = list(District(students=200, seed=7).roster())
+    assert list(District(students=200, seed=7).roster()) == first
+    assert list(District(students=200, seed=8).roster()) != first
+
+
+def test_families_cost_the_bench_nothing_and_are_quick_when_asked_for() -> None:
+    district = District(students=50_000, schools=60)
+    next(district.replay())
+    assert "families" not in vars(district), "the attendance replay never draws the families"
+    started = time.monotonic()
+    assert sum(len(family.children) for family in district.families) == 50_000
+    assert time.monotonic() - started < 5

@@ -1,4 +1,5 @@
-"""`make run` end to end: the stack starts, replays a demo district, reports, stops on Ctrl-C."""
+"""`make run` end to end: the stack starts, replays a demo district, reports crossings and the
+outreach to families, stops on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -31,12 +32,17 @@ def _free_ports(count: int) -> list[int]:
     return ports
 
 
-def _stack_env(tmp_path: Path, broker_port: int, service_ports: list[int]) -> dict[str, str]:
+def _stack_env(
+    tmp_path: Path, broker_port: int, service_ports: list[int], sink_ports: list[int]
+) -> dict[str, str]:
     """The test's environment without Rollcall settings, pointed at free ports and fresh SQLite."""
-    prefixes = ("KAFKA_", "LOCAL_BROKER", "ROLLCALL_", "DEMO", *(f"{name}_" for name in SERVICES))
+    prefixes = ("KAFKA_", "LOCAL_", "ROLLCALL_", "DEMO", *(f"{name}_" for name in SERVICES))
     env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
+    mailbox_port, sms_gateway_port = sink_ports
     env.update(
         LOCAL_BROKER_PORT=str(broker_port),
+        LOCAL_MAILBOX_PORT=str(mailbox_port),
+        LOCAL_SMS_GATEWAY_PORT=str(sms_gateway_port),
         DEMO_STUDENTS="240",
         DEMO_DAYS="30",
         DEMO_DISTRICT="e2e-demo",
@@ -81,13 +87,14 @@ def _processes_mentioning(marker: str) -> list[int]:
 
 @pytest.mark.timeout(600)
 def test_make_run_replays_the_demo_and_stops_every_process_on_ctrl_c(tmp_path: Path) -> None:
-    broker_port, *service_ports = _free_ports(5)
+    broker_port, *ports = _free_ports(7)
+    service_ports, sink_ports = ports[:4], ports[4:]
     output = tmp_path / "run.out"
     with output.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "rollcall_dev.run"],
             cwd=tmp_path,
-            env=_stack_env(tmp_path, broker_port, service_ports),
+            env=_stack_env(tmp_path, broker_port, service_ports, sink_ports),
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -113,6 +120,28 @@ def test_make_run_replays_the_demo_and_stops_every_process_on_ctrl_c(tmp_path: P
     assert crossed["truancy-1"] > 0 and crossed["chronic"] > 0, printed
     crossings = re.search(r"(\d+) crossings and (\d+) clearings", printed)
     assert crossings and int(crossings[1]) > 0
+    _assert_outreach_reached_families(printed, tmp_path / "var")
     assert printed.rstrip().endswith("Stopped.")
     assert _processes_mentioning(str(tmp_path)) == []
-    assert not any(port_open("127.0.0.1", port) for port in (broker_port, *service_ports))
+    assert not any(port_open("127.0.0.1", port) for port in (broker_port, *ports))
+
+
+def _assert_outreach_reached_families(printed: str, var: Path) -> None:
+    """Letters printed into PDFs, emails in the local mailbox, texts at the local SMS gateway."""
+    assert "Outreach to families, by channel and status" in printed, printed
+    assert "still under way" not in printed, printed
+    rows = _table_rows(printed)
+    assert int(rows["letter"][-1]) > 0 and int(rows["sms"][-1]) > 0, printed
+    letters = re.search(r"(\d+) letters \(.+?\) printed into (\d+) PDFs", printed)
+    assert letters and int(letters[1]) > 0 and int(letters[2]) > 0, printed
+    pdfs = list((var / "letters" / "e2e-demo").glob("*.pdf"))
+    assert len(pdfs) == int(letters[2])
+    assert all(pdf.read_bytes().startswith(b"%PDF") for pdf in pdfs)
+    emails = re.search(r"(\d+) emails in the local mailbox", printed)
+    assert emails and int(emails[1]) > 0, printed
+    assert len(list((var / "mail").glob("*.eml"))) == int(emails[1])
+    texts = re.search(r"(\d+) texts at the local SMS gateway", printed)
+    assert texts and int(texts[1]) > 0, printed
+    assert len((var / "sms" / "messages.jsonl").read_text().splitlines()) == int(texts[1])
+    assert "An example text (to a generated family)" in printed
+    assert "Cedar Grove Unified School District" in printed
