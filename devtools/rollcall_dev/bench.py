@@ -1,7 +1,10 @@
 """`make bench`: a generated district through the HTTP API into Postgres and the bundled broker.
 
 Figures: ingest records/s, eligibility events/s against the raw aiokafka consume rate of the same
-topic, and POST-to-threshold latency under a steady load. They are written to docs/benchmarks.md.
+topic, and POST-to-threshold latency under a steady load; before them, outreach letters, emails
+and SMS rendered per second, which needs no broker or database (`--only outreach`). They are
+written to docs/benchmarks.md as each stage finishes: outreach rewrites its marked section, the
+district stages the rest of the file.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +27,8 @@ from rich.progress import Progress
 from rollcall_shared import topics
 from rollcall_dev import edfi
 from rollcall_dev.district import DayClosed, District, Records
-from rollcall_dev.measure import Arrivals, group_progress, raw_consume_rate
+from rollcall_dev.bench_outreach import measure_outreach, outreach_section, split_section
+from rollcall_dev.measure import Arrivals, group_progress, machine, raw_consume_rate
 from rollcall_dev.stack import Service, Stack, load_services, migrate
 from rollcall_shared.local_broker import port_open
 
@@ -223,13 +226,10 @@ def _report(figures: Figures, args: argparse.Namespace) -> str:
     eligibility_rate = figures.events / figures.eligibility_seconds
     raw_rate = figures.raw_events / figures.raw_seconds if figures.raw_seconds else float("nan")
     p50, p95 = _percentile(figures.latencies, 0.50), _percentile(figures.latencies, 0.95)
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
     verdict = lambda ok: "met" if ok else "**not met**"  # noqa: E731
     return f"""# Benchmarks
 
-`make bench` on {date.today():%Y-%m-%d}: {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()};
+`make bench` on {date.today():%Y-%m-%d}: {machine()};
 PostgreSQL at `{args.postgres.rsplit('@', 1)[-1]}`, the bundled Tansu broker (memory only), every process on
 the same machine. A generated district of {figures.students:,} students in {len(args.schools_list)} schools,
 {figures.days} school days, replayed through the ingest HTTP API ({args.concurrency} requests in flight,
@@ -261,7 +261,7 @@ Scaling out is how eligibility grows: up to one consumer per partition of `inges
 """
 
 
-async def _run(args: argparse.Namespace) -> None:
+async def _run(args: argparse.Namespace) -> str:
     district = District(district_id="bench", students=args.students, schools=args.schools,
                         days=args.days, batch_size=args.batch)
     args.schools_list = district.schools
@@ -305,9 +305,16 @@ async def _run(args: argparse.Namespace) -> None:
             await _latency(figures, client, district, bootstrap, group, args.seconds)
     finally:
         stack.stop()
-    report = _report(figures, args)
-    (ROOT / "docs" / "benchmarks.md").write_text(report)
-    console.print(report)
+    return _report(figures, args)
+
+
+def _write(*, eligibility: str | None = None, outreach: str | None = None) -> None:
+    """Rewrites the sections of docs/benchmarks.md given; the rest of the file stays as it was."""
+    path = ROOT / "docs" / "benchmarks.md"
+    head, section = split_section(path.read_text() if path.exists() else "")
+    parts = [part.strip() for part in (eligibility or head, outreach or section) if part.strip()]
+    path.write_text("\n\n".join(parts) + "\n")
+    console.print(eligibility or outreach, markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:
@@ -323,7 +330,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30, help="length of the latency load")
     parser.add_argument("--postgres", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    asyncio.run(_run(parser.parse_args()))
+    parser.add_argument("--only", choices=("eligibility", "outreach"),
+                        help="run one stage: the district through ingest and eligibility, or outreach rendering")
+    parser.add_argument("--households", type=int, default=1000, help="outreach: households rendered per channel")
+    parser.add_argument("--print-batch", type=int, default=500, help="outreach: letters in a PDF print batch")
+    parser.add_argument("--repeats", type=int, default=5, help="outreach: runs of each figure, the median reported")
+    args = parser.parse_args()
+    if args.only != "eligibility":
+        console.print(f"rendering outreach for {args.households:,} generated households ...")
+        figures = measure_outreach(count=args.households, batch=args.print_batch, repeats=args.repeats,
+                                   console=console)
+        _write(outreach=outreach_section(figures))
+    if args.only != "outreach":
+        _write(eligibility=asyncio.run(_run(args)))
 
 
 if __name__ == "__main__":

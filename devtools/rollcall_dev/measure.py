@@ -1,17 +1,35 @@
-"""Measurements the benchmark takes from outside the services: consumer lag and raw consume rate."""
+"""Measurements the benchmark takes from outside the services: consumer lag, raw consume rate,
+repeated timings and the machine they ran on."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import platform
+import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from kafka import KafkaConsumer
 from kafka import TopicPartition as KafkaPartition
 from kafka.admin import KafkaAdminClient
+
+
+def machine() -> str:
+    """Cores, CPU model, memory and Python version, as the figures name the machine."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def median_rate(items: int, seconds: list[float]) -> float:
+    """Items per second in the median of repeated timings of the same work."""
+    return items / statistics.median(seconds)
 
 
 def group_progress(bootstrap: str, group: str | None, topic: str) -> tuple[int, int]:
