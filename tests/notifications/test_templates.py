@@ -372,3 +372,13 @@ def test_sample_content_is_a_made_up_household_crossing_the_kinds_rule(kind):
     assert content.kind == kind and content.recipient.name == "Carmen Sample"
     assert all(child.last_name == "Sample" for child in content.children)
     assert all(isinstance(a, Absence) for child in content.children for a in child.absences)
+
+
+def test_spanish_texts_agree_in_number_with_the_children_they_name() -> None:
+    templates = Templates()
+    two = sample_content("truancy-1", "es")
+    one = replace(two, children=two.children[:1])
+
+    assert " faltaron " in templates.render(content=two, channel="sms").body
+    assert " faltó " in templates.render(content=one, channel="sms").body
+    assert " ha faltado " in templates.render(content=replace(one, kind="chronic"), channel="sms").body

@@ -88,6 +88,8 @@ class Dispatcher:
             changed: list[OutreachItem] = []
             for _, group in itertools.groupby(sorted(due, key=_household_message), key=_household_message):
                 items = list(group)
+                # A sibling whose crossing came a moment later joins the message rather than follow it.
+                items += await repository.waiting_alike(session, items[0], [item.outreach_id for item in items])
                 carrier = items[0]
                 for merged in items[1:]:
                     set_status(merged, "suppressed", "merged into one household message", now)

@@ -101,6 +101,26 @@ async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> l
     return list(found)
 
 
+async def waiting_alike(session: AsyncSession, carrier: OutreachItem, taken: Collection[str]) -> list[OutreachItem]:
+    """Items of the carrier's household, channel, rule and kind still waiting, though not yet due."""
+    found = await session.scalars(
+        select(OutreachItem)
+        .where(
+            OutreachItem.district_id == carrier.district_id,
+            OutreachItem.household_id == carrier.household_id,
+            OutreachItem.channel == carrier.channel,
+            OutreachItem.rule_id == carrier.rule_id,
+            OutreachItem.kind == carrier.kind,
+            OutreachItem.status == "scheduled",
+            OutreachItem.sending_since.is_(None),
+            OutreachItem.outreach_id.not_in(list(taken)),
+        )
+        .order_by(OutreachItem.created_at)
+        .with_for_update(skip_locked=True)
+    )
+    return list(found)
+
+
 async def in_doubt(session: AsyncSession, *, started_before: datetime, limit: int) -> list[OutreachItem]:
     """Items whose sending began before `started_before` and never finished: the sender stopped mid-call."""
     found = await session.scalars(
