@@ -171,3 +171,24 @@ class OutreachStatusChanged(Event):
     kind: Literal["notice", "correction"] = "notice"
     reason: str | None = None
     """Why an item was suppressed, failed or cancelled, in a few words; never a contact detail."""
+
+
+class CaseChanged(Event):
+    """Published on `plans.cases.v1` at every change of an intervention case."""
+
+    type: Literal["case.opened", "case.updated", "case.escalated", "case.closed"]
+    case_id: str
+    student_id: str
+    school_id: str
+    kind: Literal["success-plan", "site-intervention", "multi-agency"]
+    tier: int
+    status: Literal["open", "closed"]
+    reasons: list[str]
+    owner_id: str | None
+    follow_up_due: date | None
+    opened_at: datetime
+    closed_at: datetime | None
+    outcome: Literal["goal-met", "opened-in-error", "left-district", "closed-by-staff"] | None
+    occurred_at: datetime
+    change: str
+    """What changed, in a few words (e.g. `reason truancy-2 added`); never personal data."""

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from rollcall_shared import topics
+from rollcall_shared.consuming import records_as_they_are
 from rollcall_shared.events import AttendanceEvent, attendance_event
 from rollcall_shared.inbox import claim_new
 from rollcall_shared.service import Runtime
@@ -58,17 +59,12 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         listener=PartitionLeases(rt, eligibility),
-        decoder=_records_as_they_are,
+        decoder=records_as_they_are,
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
     )
     async def on_attendance(message: KafkaMessage) -> None:
         await consume(rt, eligibility, list(message.raw_message), settings)
-
-
-async def _records_as_they_are(message: KafkaMessage) -> None:
-    """The handler decodes the records itself; FastStream's per-record decoding would be wasted."""
-    return None
 
 
 async def consume(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRecord], settings: Settings) -> None:

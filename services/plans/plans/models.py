@@ -1,14 +1,7 @@
-"""Plans's tables."""
+"""Every table of plans, so `Base.metadata` (and Alembic) sees them all."""
 
-from sqlalchemy.orm import DeclarativeBase
+from plans.base import Base, InboxMessage, OutboxMessage
+from plans.cases.models import Case, CaseEntry, CaseReason
+from plans.staff.models import Staff, TeamMember
 
-from rollcall_shared.db import service_metadata
-from rollcall_shared.outbox import OutboxMixin
-
-
-class Base(DeclarativeBase):
-    metadata = service_metadata()
-
-
-class OutboxMessage(OutboxMixin, Base):
-    pass
+__all__ = ["Base", "Case", "CaseEntry", "CaseReason", "InboxMessage", "OutboxMessage", "Staff", "TeamMember"]

@@ -10,3 +10,6 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite:///var/plans.db"
     port: int = 8004
+    consumer_group: str = "plans"
+    follow_up_days: int = 14
+    """A new case's follow-up is due this many days after it opens."""

@@ -1,0 +1,62 @@
+"""Batch consumers: subscriber options, decoding with the unreadable set aside for the dead-letter topic."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiokafka.structs import ConsumerRecord
+from faststream.kafka import KafkaMessage
+from faststream.middlewares import AckPolicy
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rollcall_shared.dead_letters import dead_letter
+from rollcall_shared.inbox import InboxMixin, claim_new
+from rollcall_shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+Unreadable = list[tuple[ConsumerRecord, str]]
+
+
+async def records_as_they_are(message: KafkaMessage) -> None:
+    """The handler decodes the records itself; FastStream's per-record decoding would be wasted."""
+    return None
+
+
+def batch_options(max_records: int = 500) -> dict[str, Any]:
+    """A batch subscriber that leaves a failed batch unacknowledged, so it is redelivered."""
+    return dict(
+        batch=True,
+        max_records=max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=records_as_they_are,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=1000,
+    )
+
+
+def decode(records: list[ConsumerRecord], adapter: TypeAdapter) -> tuple[list[Any], Unreadable]:
+    """The events, and the records that are not one, each with why."""
+    events, unreadable = [], []
+    for record in records:
+        try:
+            events.append(adapter.validate_json(record.value))
+        except ValidationError as error:
+            first = error.errors()[0]
+            unreadable.append((record, f"unreadable: {'.'.join(map(str, first['loc']))}: {first['msg']}"))
+    return events, unreadable
+
+
+async def dead_letter_unreadable(outbox: Outbox, session: AsyncSession, unreadable: Unreadable, group: str) -> None:
+    for record, reason in unreadable:
+        log.error("dead-lettered the message at %s/%d/%d", record.topic, record.partition, record.offset)
+        await dead_letter(outbox, session, record, reason, group)
+
+
+async def fresh(session: AsyncSession, inbox: type[InboxMixin], events: list[Any]) -> list[Any]:
+    """The events not applied before, once each, in order; recorded in the caller's transaction."""
+    new = await claim_new(session, inbox, [event.event_id for event in events])
+    return list({event.event_id: event for event in events if event.event_id in new}.values())
