@@ -11,7 +11,13 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from rollcall_shared import topics
-from rollcall_shared.events import AttendanceEvent, OutreachStatusChanged, RosterChanged, ThresholdChanged
+from rollcall_shared.events import (
+    AttendanceEvent,
+    CaseChanged,
+    OutreachStatusChanged,
+    RosterChanged,
+    ThresholdChanged,
+)
 
 SERVICES = ("ingest", "eligibility", "notifications", "plans")
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -33,6 +39,11 @@ CHANNELS: dict[str, tuple[str, str, Any]] = {
         "outreach.status-changed at every status change of an outreach item; key `{district}:{student}`.",
         "notifications",
         OutreachStatusChanged,
+    ),
+    topics.CASES: (
+        "case.opened / case.updated / case.escalated / case.closed at every change of a case; key `{district}:{student}`.",
+        "plans",
+        CaseChanged,
     ),
     topics.DEAD_LETTER: (
         "Messages a consumer could not process; the original value with headers `x-dead-letter-reason`, "

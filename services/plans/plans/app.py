@@ -1,12 +1,34 @@
 """The plans service's ASGI app."""
 
-from rollcall_shared.service import create_service_app
+from __future__ import annotations
 
-from plans.models import OutboxMessage
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from rollcall_shared.service import Runtime, create_service_app
+
+from plans.base import OutboxMessage
+from plans.cases.endpoints import router as cases
+from plans.cases.service import Caseworker
+from plans.consumers import subscribe
 from plans.settings import Settings
+from plans.staff.endpoints import router as staff
 
 
-def create_app(settings: Settings | None = None):
+@contextlib.asynccontextmanager
+async def resources(rt: Runtime) -> AsyncIterator[None]:
+    rt.services["caseworker"] = Caseworker(follow_up_days=rt.settings.follow_up_days)  # type: ignore[attr-defined]
+    yield
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
-        title="Rollcall plans", settings=settings or Settings(), outbox_model=OutboxMessage
+        title="Rollcall plans",
+        settings=settings or Settings(),
+        outbox_model=OutboxMessage,
+        routers=[cases, staff],
+        subscribe=subscribe,
+        resources=resources,
     )

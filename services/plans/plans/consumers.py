@@ -24,7 +24,7 @@ _outreach_changed = TypeAdapter(OutreachStatusChanged)
 
 def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
-    caseworker = Caseworker(follow_up_days=settings.follow_up_days)
+    caseworker: Caseworker = rt.services["caseworker"]
     group = settings.consumer_group
 
     @broker.subscriber(topics.THRESHOLDS, group_id=f"{group}-cases", **batch_options())

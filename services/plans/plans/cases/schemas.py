@@ -1,0 +1,83 @@
+"""The cases API's shapes (the contract's list, a case with its timeline, staff changes)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from plans.cases.models import Case, CaseEntry
+
+Outcome = Literal["goal-met", "opened-in-error", "left-district", "closed-by-staff"]
+KindName = Literal["success-plan", "site-intervention", "multi-agency"]
+
+
+class Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class CaseView(Camel):
+    case_id: str
+    student_id: str
+    school_id: str
+    kind: KindName
+    tier: int
+    status: Literal["open", "closed"]
+    reasons: list[str]
+    owner_id: str | None
+    follow_up_due: date | None
+    opened_at: datetime
+    closed_at: datetime | None
+    outcome: Outcome | None
+
+    @classmethod
+    def of(cls, case: Case, reasons: list[str]) -> CaseView:
+        return cls.model_validate({**{c: getattr(case, c) for c in cls.model_fields if c != "reasons"}, "reasons": reasons})
+
+
+class CasePage(Camel):
+    items: list[CaseView]
+    next: str | None
+
+
+class Entry(Camel):
+    at: datetime
+    actor: str
+    what: str
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: CaseEntry) -> Entry:
+        return cls(at=entry.at, actor=entry.actor, what=entry.what, detail=entry.detail)
+
+
+class CaseDetail(CaseView):
+    standing_reasons: list[str] = Field(description="Reasons whose rule is still crossed")
+    timeline: list[Entry] = Field(description="Every change, threshold and outreach, oldest first")
+
+
+class Actor(Camel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    staff_id: str = Field(max_length=64, description="Who makes the change, for the audit")
+
+
+class NewCase(Actor):
+    student_id: str = Field(max_length=64)
+    school_id: str = Field(max_length=64)
+    school_year: int = Field(ge=1900, le=2200)
+    kind: KindName = "success-plan"
+    tier: Literal[2, 3] = 2
+    note: str | None = Field(None, max_length=2000)
+
+
+class CaseChange(Actor):
+    owner_id: str | None = Field(None, max_length=64, description="Reassign the case")
+    follow_up_due: date | None = None
+
+
+class Closing(Actor):
+    outcome: Outcome
+    note: str | None = Field(None, max_length=2000)
