@@ -1,9 +1,11 @@
-"""The Grand Bend sample's roster, contacts and attendance through ingest and eligibility into notifications.
+"""The Grand Bend sample's roster, contacts and attendance through ingest and eligibility into notifications and plans.
 
 Every crossing that calls for outreach gets exactly one letter and one short message per household
 (the sample has no siblings; tests/notifications covers them), rules that call for none get nothing, and a correction that clears
 crossings cancels everything of theirs that had not gone out. Letters wait for approval and
-messages are held, so nothing goes out while the sample plays.
+messages are held, so nothing goes out while the sample plays. Plans gives each student who crossed a
+case-opening rule one case of the playbook's kind and tier; the corrected students whose every reason
+cleared, with nobody having acted yet, have theirs closed as opened in error.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ingest.app import create_app as ingest_app
 from ingest.settings import Settings as IngestSettings
 from notifications.app import create_app as notifications_app
 from notifications.settings import Settings as NotificationsSettings
+from plans.app import create_app as plans_app
+from plans.settings import Settings as PlansSettings
 from rollcall_shared import topics
 from tests.support.grand_bend import FILES, NS, daily_records, load_school_year, post_interchange
 from tests.support.process import free_port
@@ -56,7 +60,7 @@ def _households() -> dict[str, frozenset[str]]:
     return {student: frozenset(group) for group in members.values() for student in group}
 
 
-async def test_grand_bend_crossings_reach_each_household_once_per_channel_and_clearings_cancel(
+async def test_grand_bend_crossings_reach_each_household_once_per_channel_and_open_one_case_per_student(
     kafka_bootstrap, databases, district_id
 ):
     run = uuid.uuid4().hex[:6]
@@ -74,7 +78,11 @@ async def test_grand_bend_crossings_reach_each_household_once_per_channel_and_cl
             ingest_url=str(sis.base_url).rstrip("/"), outbox_poll_seconds=0.05, hold_seconds=3600,
             smtp_port=free_port(), sms_base_url=f"http://127.0.0.1:{free_port()}/v1",
         ))  # nothing may go out: no provider listens at these ports
-        async with serve(notifications) as api:
+        plans = plans_app(PlansSettings(
+            database_url=databases.create(f"go_plans_{run}", migrate="plans"), kafka_bootstrap_servers=kafka_bootstrap,
+            consumer_group=f"plans-{run}", outbox_poll_seconds=0.05,
+        ))  # fmt: skip
+        async with serve(notifications) as api, serve(plans) as caseload:
             answer = await api.put(f"{base}/settings", json={"lettersNeedApproval": True, "outreach": {"chronic-risk": []}})
             assert answer.status_code == 200, answer.text
             for name in ("Student.xml", "Contact.xml"):
@@ -94,6 +102,7 @@ async def test_grand_bend_crossings_reach_each_household_once_per_channel_and_cl
             assert answer.status_code == 200, answer.text
             events = await _settled(thresholds, after=len(crossings))
             items = await _outreach(api, base, expected=_expected_items(events))
+            cases = await _cases(caseload, base, events)
 
     households = _households()
     by_crossing: dict[str, list[dict]] = defaultdict(list)
@@ -121,6 +130,57 @@ async def test_grand_bend_crossings_reach_each_household_once_per_channel_and_cl
         household_ids[households.get(item["studentId"], frozenset({item["studentId"]}))].add(item["householdId"])
     assert all(len(ids) == 1 for ids in household_ids.values()), "one household, several ids"
     assert len({i for ids in household_ids.values() for i in ids}) == len(household_ids), "two households, one id"
+
+    expected_cases = _expected_cases(events)
+    assert len(expected_cases) > 90 and any(status == "closed" for status, _, _ in expected_cases.values())
+    by_student = defaultdict(list)
+    for case in cases:
+        by_student[case["studentId"]].append(case)
+    assert set(by_student) == set(expected_cases), "a case for a student who crossed no case-opening rule"
+    for student, (status, kind, tier) in expected_cases.items():
+        [case] = by_student[student]  # one case each: nothing opened twice
+        assert (case["status"], case["kind"], case["tier"]) == (status, kind, tier), (student, case)
+        assert case["outcome"] == ("opened-in-error" if status == "closed" else None)
+
+
+CASE_RULES = {"success-plan": "success-plan", "chronic": "success-plan", "truancy-2": "site-intervention",
+              "truancy-3": "multi-agency", "severe-chronic": "multi-agency"}
+
+
+def _expected_cases(events: list[dict]) -> dict[str, tuple[str, str, int]]:
+    """Per student who crossed a case-opening rule: the case's status, kind and tier, from the playbook's words."""
+    expected = {}
+    for student in sorted({e["studentId"] for e in events if e["ruleId"] in CASE_RULES}):
+        mine = [e for e in events if e["studentId"] == student and e["ruleId"] in CASE_RULES]
+        crossed = [e["ruleId"] for e in mine if e["type"] == "threshold.crossed"]
+        standing = {rule for rule in crossed if _net(mine, rule) > 0}
+        tier = 3 if {"truancy-3", "severe-chronic"} & set(crossed) else 2
+        kind = "multi-agency" if tier == 3 else CASE_RULES[crossed[0]]
+        expected[student] = ("open" if standing else "closed", kind, tier)
+    return expected
+
+
+def _net(events: list[dict], rule: str) -> int:
+    return sum(1 if e["type"] == "threshold.crossed" else -1 for e in events if e["ruleId"] == rule)
+
+
+async def _cases(caseload, base: str, events: list[dict]) -> list[dict]:
+    """Every case, once each student who crossed a case-opening rule has one and the clearings are in."""
+    expected = _expected_cases(events)
+    for _ in range(240):
+        cases, cursor = [], None
+        while True:
+            page = (await caseload.get(f"{base}/cases", params={"limit": 1000} | ({"cursor": cursor} if cursor else {}))).json()
+            cases += page["items"]
+            if not (cursor := page["next"]):
+                break
+        closed = sum(1 for case in cases if case["status"] == "closed")
+        if {case["studentId"] for case in cases} >= set(expected) and closed >= sum(
+            1 for status, _, _ in expected.values() if status == "closed"
+        ):
+            return cases
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"cases for {len({c['studentId'] for c in cases})} of {len(expected)} students")
 
 
 def _in_attendance(record) -> dict:
