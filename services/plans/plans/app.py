@@ -13,6 +13,7 @@ from plans.base import OutboxMessage
 from plans.cases.endpoints import router as cases
 from plans.cases.service import Caseworker
 from plans.consumers import subscribe
+from plans.plan.endpoints import router as plan
 from plans.settings import Settings
 from plans.staff.endpoints import router as staff
 
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rollcall plans",
         settings=settings or Settings(),
         outbox_model=OutboxMessage,
-        routers=[cases, staff],
+        routers=[cases, plan, staff],
         subscribe=subscribe,
         resources=resources,
     )

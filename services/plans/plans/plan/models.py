@@ -1,0 +1,83 @@
+"""What a case's plan holds; every row names the staff member who recorded it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from plans.base import ID, Base
+
+SERIAL = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Recorded:
+    recorded_by: Mapped[str] = mapped_column(ID)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanBarrier(Recorded, Base):
+    """A root cause of the student's absences, a code of the taxonomy."""
+
+    __tablename__ = "plan_barrier"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class PlanGoal(Recorded, Base):
+    """The SMART goal: at most `max_absences` absences over the `school_days` school days from `start_date`."""
+
+    __tablename__ = "plan_goal"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    max_absences: Mapped[int] = mapped_column(Integer)
+    school_days: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+
+
+class PlanIntervention(Recorded, Base):
+    __tablename__ = "plan_intervention"
+
+    intervention_id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[str] = mapped_column(ID)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+
+
+class PlanMeeting(Recorded, Base):
+    """A meeting about the plan; the plan is made and shared even when the family does not come."""
+
+    __tablename__ = "plan_meeting"
+
+    meeting_id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    staff_ids: Mapped[list[str]] = mapped_column(JSON)
+    family_members: Mapped[list[str]] = mapped_column(JSON)
+    family_attended: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanNote(Recorded, Base):
+    __tablename__ = "plan_note"
+
+    note_id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class PlanAcknowledgement(Recorded, Base):
+    """The family's acknowledgement of the plan."""
+
+    __tablename__ = "plan_acknowledgement"
+
+    acknowledgement_id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    acknowledged_on: Mapped[date] = mapped_column(Date)
+    acknowledged_by: Mapped[str] = mapped_column(String(200))
+    how: Mapped[str] = mapped_column(String(10))

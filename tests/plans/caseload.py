@@ -1,0 +1,59 @@
+"""A plans service for tests, its district's staff and school team, and what tests ask of it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from rollcall_shared import topics
+from rollcall_shared.events import ThresholdChanged
+from tests.notifications.family import change
+from tests.support.stack import publish
+
+SCHOOL = "255901001"
+
+
+class Plans:
+    def __init__(self, api, district_id: str, bootstrap: str) -> None:
+        self.api = api
+        self.district_id = district_id
+        self.bootstrap = bootstrap
+        self.base = f"/v1/districts/{district_id}"
+
+    async def send(self, *changes: ThresholdChanged) -> None:
+        await publish(self.bootstrap, topics.THRESHOLDS, [
+            (topics.student_key(c.district_id, c.student_id), c.to_json()) for c in changes
+        ])  # fmt: skip
+
+    async def cases(self, **filters: Any) -> list[dict[str, Any]]:
+        answer = await self.api.get(f"{self.base}/cases", params=filters)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"]
+
+    async def until(self, check, timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while not (result := await check()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not so after {timeout}s")
+            await asyncio.sleep(0.2)
+        return result
+
+
+def crossing(plans: Plans, student: str, rule: str, **kwargs: Any) -> ThresholdChanged:
+    return change(plans.district_id, student, rule, **kwargs)
+
+
+async def with_(plans: Plans, student: str, **wanted: Any) -> list[dict[str, Any]] | None:
+    cases = await plans.cases(studentId=student)
+    return cases if cases and all(cases[0][k] == v for k, v in wanted.items()) else None
+
+
+async def all_of(plans: Plans, students: list[str]) -> list[dict[str, Any]] | None:
+    cases = [case for s in students for case in await plans.cases(studentId=s)]
+    return cases if len(cases) == len(students) else None
+
+
+async def timeline_has(plans: Plans, case_id: str, change: str) -> bool:
+    detail = (await plans.api.get(f"{plans.base}/cases/{case_id}")).json()
+    return any(entry["detail"].get("change") == change for entry in detail["timeline"])
