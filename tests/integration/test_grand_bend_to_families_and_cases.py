@@ -28,7 +28,7 @@ from plans.settings import Settings as PlansSettings
 from rollcall_shared import topics
 from tests.support.grand_bend import FILES, NS, daily_records, load_school_year, post_interchange
 from tests.support.process import free_port
-from tests.support.stack import TopicReader, serve, serve_http
+from tests.support.stack import TopicReader, every_item, serve, serve_http
 
 pytestmark = pytest.mark.integration
 
@@ -168,12 +168,7 @@ async def _cases(caseload, base: str, events: list[dict]) -> list[dict]:
     """Every case, once each student who crossed a case-opening rule has one and the clearings are in."""
     expected = _expected_cases(events)
     for _ in range(240):
-        cases, cursor = [], None
-        while True:
-            page = (await caseload.get(f"{base}/cases", params={"limit": 1000} | ({"cursor": cursor} if cursor else {}))).json()
-            cases += page["items"]
-            if not (cursor := page["next"]):
-                break
+        cases = await every_item(caseload, f"{base}/cases")
         closed = sum(1 for case in cases if case["status"] == "closed")
         if {case["studentId"] for case in cases} >= set(expected) and closed >= sum(
             1 for status, _, _ in expected.values() if status == "closed"
@@ -217,12 +212,7 @@ def _expected_items(events: list[dict]) -> int:
 async def _outreach(api, base: str, expected: int) -> list[dict]:
     """Every item, once there are as many as expected and the clearings have been applied."""
     for _ in range(240):
-        items, cursor = [], None
-        while True:
-            page = (await api.get(f"{base}/outreach", params={"limit": 1000} | ({"cursor": cursor} if cursor else {}))).json()
-            items += page["items"]
-            if not (cursor := page["next"]):
-                break
+        items = await every_item(api, f"{base}/outreach")
         if len(items) >= expected and any(item["status"] == "cancelled" for item in items):
             await asyncio.sleep(2)  # the last clearings of the batch
             return items

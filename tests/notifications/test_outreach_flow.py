@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +24,7 @@ from rollcall_shared.events import ThresholdChanged
 from tests.notifications.family import change, contact, lives_with, student
 from tests.support.outside import SMS_TOKEN, notifications_settings, running_mailbox, running_sms_gateway
 from tests.support.process import free_port
-from tests.support.stack import TopicReader, publish, serve_http
+from tests.support.stack import TopicReader, publish, serve_http, until
 
 pytestmark = pytest.mark.integration
 
@@ -67,16 +66,7 @@ class Stack:
         return answer.json()["items"]
 
     async def until(self, check: Callable[[], Any], timeout: float = 30) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            result = check()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not so after {timeout}s")
-            await asyncio.sleep(0.2)
+        return await until(check, timeout)
 
     async def statuses(
         self, student_id: str, count: int, timeout: float = 30, **filters: str

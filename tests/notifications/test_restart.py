@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections import Counter
 
@@ -16,7 +14,7 @@ from rollcall_shared import topics
 from tests.notifications.family import change, contact, lives_with, student
 from tests.support.outside import SMS_ACCOUNT, SMS_TOKEN, running_mailbox, running_sms_gateway
 from tests.support.process import ServiceProcess
-from tests.support.stack import publish, serve_http
+from tests.support.stack import every_item, publish, serve_http, until
 
 pytestmark = pytest.mark.integration
 
@@ -50,17 +48,17 @@ async def test_a_restart_mid_send_sends_no_text_or_email_twice(kafka_bootstrap, 
                     assert (await api.put(f"{base}/settings", json={"quietHours": {}})).status_code == 200
                     students = [f"71{n:04d}" for n in range(FAMILIES)]
                     await _roster(sis, base, students)
-                    await _until(lambda: _knows(api, base, students[-1]), 60)
+                    await until(lambda: _knows(api, base, students[-1]), 60)
                     await publish(kafka_bootstrap, topics.THRESHOLDS, [
                         (topics.student_key(district_id, s), change(district_id, s, "truancy-1").to_json())
                         for s in students
                     ])  # fmt: skip
 
-                    await _until(lambda: len(sms.messages()) + len(mailbox.messages()) >= 20, 60)
+                    await until(lambda: len(sms.messages()) + len(mailbox.messages()) >= 20, 60)
                     notifications.kill()
                     sent_before_restart = len(sms.messages()) + len(mailbox.messages())
                     notifications.start()
-                    items = await _until(lambda: _all_done(api, base), 120)
+                    items = await until(lambda: _all_done(api, base), 120)
             finally:
                 notifications.stop()
 
@@ -101,26 +99,8 @@ async def _knows(api: httpx.AsyncClient, base: str, student_id: str) -> bool:
 
 
 async def _all_done(api: httpx.AsyncClient, base: str) -> list[dict] | None:
-    items, cursor = [], None
-    while True:
-        page = (await api.get(f"{base}/outreach", params={"limit": 1000} | ({"cursor": cursor} if cursor else {}))).json()
-        items += page["items"]
-        if not (cursor := page["next"]):
-            break
+    items = await every_item(api, f"{base}/outreach")
     messages = [item for item in items if item["channel"] != "letter"]
     if len(messages) >= FAMILIES and all(item["status"] not in ("scheduled", "pending_approval") for item in messages):
         return items
     return None
-
-
-async def _until(check, timeout: float):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so after {timeout}s")
-        await asyncio.sleep(0.1)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from rollcall_shared import topics
 from rollcall_shared.events import ThresholdChanged
 from tests.notifications.family import change
-from tests.support.stack import publish
+from tests.support.stack import publish, until
 
 SCHOOL = "255901001"
 
@@ -32,12 +30,7 @@ class Plans:
         return answer.json()["items"]
 
     async def until(self, check, timeout: float = 30) -> Any:
-        deadline = time.monotonic() + timeout
-        while not (result := await check()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not so after {timeout}s")
-            await asyncio.sleep(0.2)
-        return result
+        return await until(check, timeout)
 
 
 def crossing(plans: Plans, student: str, rule: str, **kwargs: Any) -> ThresholdChanged:

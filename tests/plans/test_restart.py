@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections import Counter
 
@@ -13,7 +11,7 @@ import pytest
 from rollcall_shared import topics
 from tests.notifications.family import change
 from tests.support.process import ServiceProcess
-from tests.support.stack import TopicReader, publish
+from tests.support.stack import TopicReader, every_item, publish, until
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +41,7 @@ async def test_a_restart_mid_stream_opens_one_case_per_student_and_publishes_eac
             plans.kill()
             before = len(published.messages)
             plans.start()
-            cases = await _until(lambda: _all_escalated(api, f"/v1/districts/{district_id}"), 120)
+            cases = await until(lambda: _all_escalated(api, f"/v1/districts/{district_id}"), 120)
             events = await published.settle(quiet=3)
     finally:
         plans.stop()
@@ -59,19 +57,5 @@ async def test_a_restart_mid_stream_opens_one_case_per_student_and_publishes_eac
 
 
 async def _all_escalated(api: httpx.AsyncClient, base: str) -> list[dict] | None:
-    cases, cursor = [], None
-    while True:
-        page = (await api.get(f"{base}/cases", params={"limit": 1000} | ({"cursor": cursor} if cursor else {}))).json()
-        cases += page["items"]
-        if not (cursor := page["next"]):
-            break
+    cases = await every_item(api, f"{base}/cases")
     return cases if len(cases) >= STUDENTS and all(case["tier"] == 3 for case in cases) else None
-
-
-async def _until(check, timeout: float):
-    deadline = time.monotonic() + timeout
-    while not (result := await check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so after {timeout}s")
-        await asyncio.sleep(0.2)
-    return result

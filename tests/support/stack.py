@@ -109,3 +109,29 @@ class TopicReader:
                 last, since = len(self.messages), time.monotonic()
             await asyncio.sleep(0.1)
         return self.messages
+
+
+async def until(check: Callable[[], Any], timeout: float = 30) -> Any:
+    """Poll `check` (plain or async) until it gives something truthy, and return that; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so after {timeout}s")
+        await asyncio.sleep(0.2)
+
+
+async def every_item(client: httpx.AsyncClient, path: str) -> list[dict[str, Any]]:
+    """Every item of a paged list (`items`, `next`), following the cursors."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        answer = await client.get(path, params={"limit": 1000} | ({"cursor": cursor} if cursor else {}))
+        assert answer.status_code == 200, answer.text
+        items += answer.json()["items"]
+        if not (cursor := answer.json()["next"]):
+            return items
