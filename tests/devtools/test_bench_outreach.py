@@ -7,7 +7,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from notifications.content import KINDS, SUPPORTED_LANGUAGES, Templates, letter_pdf
-from notifications.content.letters import latin_1
+from rollcall_shared.pdf import latin_1
 from rollcall_dev.bench_outreach import (
     SECTION_END,
     SECTION_START,

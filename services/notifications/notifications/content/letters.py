@@ -12,12 +12,13 @@ other scripts, typographic quotes) are written as their nearest Latin-1 letter, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+
+from rollcall_shared.pdf import latin_1
 
 from notifications.content.context import OutreachContent
 from notifications.content.filters import long_date
@@ -36,12 +37,6 @@ LINE = 4.6
 GAP = 0.6 * LINE
 PAGE = {"en": "page", "es": "página"}
 
-_NEAREST_LATIN_1 = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-    "\u2026": "...", "\u2022": "-", "\u2009": " ", "\u202f": " ", "\u20ac": "EUR",
-    "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ø": "O", "Œ": "OE", "œ": "oe", "ı": "i",
-})  # fmt: skip
-
 
 def letters_pdf(letters: Sequence[tuple[OutreachContent, Rendered]]) -> bytes:
     """One print batch; every letter starts on a new page."""
@@ -57,23 +52,6 @@ def letters_pdf(letters: Sequence[tuple[OutreachContent, Rendered]]) -> bytes:
 def letter_pdf(content: OutreachContent, rendered: Rendered) -> bytes:
     """A single letter, as a preview."""
     return letters_pdf([(content, rendered)])
-
-
-def latin_1(text: str) -> str:
-    """The text in characters the PDF core fonts have."""
-    text = unicodedata.normalize("NFC", text).translate(_NEAREST_LATIN_1)
-    if all(ord(character) < 256 for character in text):
-        return text
-    return "".join(character if ord(character) < 256 else _nearest(character) for character in text)
-
-
-def _nearest(character: str) -> str:
-    base = "".join(
-        part
-        for part in unicodedata.normalize("NFKD", character)
-        if ord(part) < 256 and not unicodedata.combining(part)
-    )
-    return base or "?"
 
 
 class _LetterPdf(FPDF):

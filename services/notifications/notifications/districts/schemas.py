@@ -57,7 +57,9 @@ class DistrictSettingsBody(Camel):
     )
     letters_need_approval: bool = Field(False, description="Letters wait as pending_approval until staff approve them")
     correction_notices: bool = Field(True, description="A cleared truancy crossing whose letter went out gets a correction")
-    print_time: time = Field(time(14), description="Local time the day's print batches are made")
+    print_time: time | None = Field(
+        time(14), description="Local time the day's print batches are made; null: only when staff ask (POST /letter-batches)"
+    )
     outreach: dict[str, list[Reach]] = Field(
         default_factory=lambda: dict(OUTREACH_RULES), description="What each rule's crossing sends"
     )

@@ -212,7 +212,7 @@ class Dispatcher:
             for district_id in await repository.districts_with_scheduled_letters(session):
                 settings = await settings_of(session, district_id=district_id, default_time_zone=self.settings.time_zone)
                 local = now.astimezone(zone(settings))
-                if local.time() < settings.print_time:
+                if settings.print_time is None or local.time() < settings.print_time:
                     continue
                 batches = await make_batches(
                     session, district_id=district_id, settings=settings, templates=self.templates,
