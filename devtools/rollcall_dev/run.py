@@ -29,6 +29,7 @@ from types import FrameType
 
 from rich.console import Console
 
+from rollcall_dev.cases_report import cases_of, print_cases, put_school_teams
 from rollcall_dev.district import TIME_ZONE, District
 from rollcall_dev.replay import (
     ReplayError,
@@ -172,7 +173,7 @@ def local_sinks(options: Options, var: Path, notifications: Service) -> list[Sin
 def run_demo(
     stack: Stack, options: Options, services: list[Service], bootstrap: str, console: Console
 ) -> None:
-    """Replay the demo district through ingest; show what eligibility and notifications made."""
+    """Replay the demo district through ingest; show what eligibility, notifications and plans made."""
     by_name = {service.name: service for service in services}
     if not {"ingest", "eligibility"} <= by_name.keys():
         console.print("[yellow]The demo needs ingest and eligibility running; skipped.[/]")
@@ -196,7 +197,7 @@ def run_demo(
             f"[yellow]District {district.district_id} is already in these databases: most of its "
             "threshold events went to the broker of that earlier run.[/]"
         )
-    notifications = by_name.get("notifications")
+    notifications, plans = by_name.get("notifications"), by_name.get("plans")
     sinks = {sink.name: sink.folder for sink in stack.started_sinks}
     inboxes = Inboxes(
         mail=sinks.get("mailbox"),
@@ -212,6 +213,9 @@ def run_demo(
         )
         if notifications is not None:
             prepare_outreach(district, notifications, console)
+        if plans is not None:
+            staff = put_school_teams(district, plans.url)
+            console.print(f"[green]✓[/] {staff} staff put to plans: each school's attendance team owns its cases")
         with replay_progress() as progress:
             replay(district, by_name["ingest"].url, progress, totals)
     except ReplayError:
@@ -227,18 +231,23 @@ def run_demo(
         console.print(
             f"[yellow]Eligibility did not catch up: see {stack.var / 'eligibility.log'}[/]"
         )
-    if notifications is None:
-        return
-    with console.status("Waiting for texts and emails to go out, then printing the letters ..."):
-        outreach = outreach_of(
-            district, notifications.url, outcome.log, stack.var / "letters" / district.district_id,
-            stack.check_alive, expect_events=not loaded_before and not outcome.events_missing,
-        )  # fmt: skip
-    print_outreach(console, district, outreach, inboxes)
-    if not outreach.settled:
-        console.print(
-            f"[yellow]Outreach was still under way: see {stack.var / 'notifications.log'}[/]"
-        )
+    if notifications is not None:
+        with console.status("Waiting for texts and emails to go out, then printing the letters ..."):
+            outreach = outreach_of(
+                district, notifications.url, outcome.log, stack.var / "letters" / district.district_id,
+                stack.check_alive, expect_events=not loaded_before and not outcome.events_missing,
+            )  # fmt: skip
+        print_outreach(console, district, outreach, inboxes)
+        if not outreach.settled:
+            console.print(
+                f"[yellow]Outreach was still under way: see {stack.var / 'notifications.log'}[/]"
+            )
+    if plans is not None:
+        with console.status("Waiting for the cases; a team works some of them ..."):
+            cases = cases_of(district, plans.url, stack.var / "cases" / district.district_id, stack.check_alive)
+        print_cases(console, district, cases)
+        if not cases.settled:
+            console.print(f"[yellow]Cases were still changing: see {stack.var / 'plans.log'}[/]")
 
 
 def prepare_outreach(district: District, notifications: Service, console: Console) -> None:

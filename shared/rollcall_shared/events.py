@@ -192,3 +192,5 @@ class CaseChanged(Event):
     occurred_at: datetime
     change: str
     """What changed, in a few words (e.g. `reason truancy-2 added`); never personal data."""
+    proposed_outcome: Literal["goal-met"] | None = None
+    """The outcome the case is proposed to close with, once its goal was met at review (an addition to v1)."""

@@ -1,5 +1,5 @@
-"""`make run` end to end: the stack starts, replays a demo district, reports crossings and the
-outreach to families, stops on Ctrl-C."""
+"""`make run` end to end: the stack starts, replays a demo district, reports crossings, the
+outreach to families and the cases, stops on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -121,6 +121,7 @@ def test_make_run_replays_the_demo_and_stops_every_process_on_ctrl_c(tmp_path: P
     crossings = re.search(r"(\d+) crossings and (\d+) clearings", printed)
     assert crossings and int(crossings[1]) > 0
     _assert_outreach_reached_families(printed, tmp_path / "var")
+    _assert_cases_opened_and_worked(printed, tmp_path / "var")
     assert printed.rstrip().endswith("Stopped.")
     assert _processes_mentioning(str(tmp_path)) == []
     assert not any(port_open("127.0.0.1", port) for port in (broker_port, *ports))
@@ -145,3 +146,16 @@ def _assert_outreach_reached_families(printed: str, var: Path) -> None:
     assert len((var / "sms" / "messages.jsonl").read_text().splitlines()) == int(texts[1])
     assert "An example text (to a generated family)" in printed
     assert "Cedar Grove Unified School District" in printed
+
+
+def _assert_cases_opened_and_worked(printed: str, var: Path) -> None:
+    """Cases by kind and tier, a team's goals reviewed from the attendance, a SARB record saved."""
+    assert "still changing" not in printed, printed
+    cases = _table_rows(printed.split("Intervention cases, by kind and how they stand", 1)[1])
+    assert int(cases["success-plan"][-1]) > 0 and int(cases["multi-agency"][-1]) > 0, printed
+    worked = re.search(r"A\s+team\s+met\s+(\d+)\s+Tier\s+2\s+families.+?Reviewed\s+from\s+the\s+attendance:\s+(.+?);", printed, re.S)
+    assert worked and int(worked[1]) > 0, printed
+    reviewed = sum(int(n) for n in re.findall(r"(\d+)\s+(?:met|missed)", worked[2]))
+    assert reviewed == int(worked[1]), "every goal's window has closed in the replayed days"
+    [record] = (var / "cases" / "e2e-demo").glob("case-*.pdf")
+    assert record.read_bytes().startswith(b"%PDF") and record.with_suffix(".json").exists()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rollcall_shared import topics
-from rollcall_shared.events import ThresholdChanged
+from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged, deterministic_id
 from tests.notifications.family import change
+from tests.support.events import Feed
 from tests.support.stack import publish, until
 
 SCHOOL = "255901001"
@@ -24,6 +26,21 @@ class Plans:
             (topics.student_key(c.district_id, c.student_id), c.to_json()) for c in changes
         ])  # fmt: skip
 
+    async def attend(self, feed: Feed) -> None:
+        """Attendance events onto ingest's topic, as ingest publishes them."""
+        await publish(self.bootstrap, topics.ATTENDANCE, feed.messages())
+
+    async def reach(self, *changes: OutreachStatusChanged) -> None:
+        """Outreach status changes onto notifications' topic."""
+        await publish(self.bootstrap, topics.OUTREACH, [
+            (topics.student_key(c.district_id, c.student_id), c.to_json()) for c in changes
+        ])  # fmt: skip
+
+    async def case(self, case_id: str) -> dict[str, Any]:
+        answer = await self.api.get(f"{self.base}/cases/{case_id}")
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     async def cases(self, **filters: Any) -> list[dict[str, Any]]:
         answer = await self.api.get(f"{self.base}/cases", params=filters)
         assert answer.status_code == 200, answer.text
@@ -35,6 +52,21 @@ class Plans:
 
 def crossing(plans: Plans, student: str, rule: str, **kwargs: Any) -> ThresholdChanged:
     return change(plans.district_id, student, rule, **kwargs)
+
+
+def outreach(crossed: ThresholdChanged, channel: str, *statuses: str) -> list[OutreachStatusChanged]:
+    """An outreach item for a crossing going through `statuses`, as notifications publishes them."""
+    item = deterministic_id(crossed.event_id, channel)
+    at = datetime.now(UTC)
+    return [
+        OutreachStatusChanged(
+            event_id=deterministic_id(item, status), district_id=crossed.district_id, outreach_id=item,
+            student_id=crossed.student_id, rule_id=crossed.rule_id, crossing_event_id=crossed.event_id, channel=channel,
+            language="en", status=status, household_id=f"h-{crossed.student_id}", created_at=at,
+            updated_at=at + timedelta(seconds=n), school_id=crossed.school_id,
+        )
+        for n, status in enumerate(statuses)
+    ]  # fmt: skip
 
 
 async def with_(plans: Plans, student: str, **wanted: Any) -> list[dict[str, Any]] | None:

@@ -1,10 +1,10 @@
-"""The case rules on plain data: open, join, escalate, a tier that never drops, opened in error."""
+"""The case rules on plain data: open, join, escalate, a tier that never drops, opened in error, goals met and missed."""
 
 from __future__ import annotations
 
 import pytest
 
-from plans.cases.rules import Action, Decision, Kind, OpenCase, on_cleared, on_crossed
+from plans.cases.rules import Action, Decision, Kind, OpenCase, on_cleared, on_crossed, on_goal_met, on_goal_missed
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,17 @@ def test_a_clearing_is_only_recorded_when_another_reason_stands_or_staff_acted()
 def test_a_clearing_of_a_rule_that_is_no_reason_of_the_case_changes_nothing() -> None:
     assert on_cleared(None, "chronic").action is Action.NONE
     assert on_cleared(OpenCase(Kind.SUCCESS_PLAN, 2, {"success-plan": True}), "truancy-1").action is Action.NONE
+
+
+def test_a_goal_met_at_review_proposes_closing_the_case_whatever_its_tier() -> None:
+    assert on_goal_met(OpenCase(Kind.SUCCESS_PLAN, 2, {"chronic": True})).action is Action.PROPOSE_CLOSING
+    assert on_goal_met(OpenCase(Kind.MULTI_AGENCY, 3, {"truancy-3": True})).action is Action.PROPOSE_CLOSING
+
+
+@pytest.mark.parametrize("kind", [Kind.SUCCESS_PLAN, Kind.SITE_INTERVENTION])
+def test_a_goal_missed_at_review_escalates_a_tier_2_case_to_multi_agency_support(kind: Kind) -> None:
+    assert on_goal_missed(OpenCase(kind, 2, {"truancy-2": True})) == Decision(Action.ESCALATE, Kind.MULTI_AGENCY, 3)
+
+
+def test_a_goal_missed_at_tier_3_is_recorded_and_the_tier_stays() -> None:
+    assert on_goal_missed(OpenCase(Kind.MULTI_AGENCY, 3, {"severe-chronic": True})) == Decision(Action.RECORD)

@@ -13,7 +13,9 @@ from plans.base import OutboxMessage
 from plans.cases.endpoints import router as cases
 from plans.cases.service import Caseworker
 from plans.consumers import subscribe
+from plans.export.endpoints import router as export
 from plans.plan.endpoints import router as plan
+from plans.reports.endpoints import router as reports
 from plans.settings import Settings
 from plans.staff.endpoints import router as staff
 
@@ -29,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rollcall plans",
         settings=settings or Settings(),
         outbox_model=OutboxMessage,
-        routers=[cases, plan, staff],
+        routers=[cases, export, plan, reports, staff],
         subscribe=subscribe,
         resources=resources,
     )

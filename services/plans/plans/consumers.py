@@ -1,4 +1,4 @@
-"""What plans listens to: threshold changes (cases) and outreach status changes (case timelines)."""
+"""What plans listens to: threshold changes (cases), outreach status changes (history) and attendance (goals)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pydantic import TypeAdapter
 
 from rollcall_shared import topics
 from rollcall_shared.consuming import batch_options, dead_letter_unreadable, decode, fresh
-from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged
+from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged, attendance_event
 from rollcall_shared.service import Runtime
 
+from plans.attendance import service as attendance
 from plans.base import InboxMessage
 from plans.cases.service import Caseworker
-from plans.cases.timeline import note_outreach
+from plans.history.service import keep_outreach, keep_thresholds
+from plans.plan.service import review_goals
 from plans.publishers import outbox
 from plans.settings import Settings
 
@@ -33,6 +35,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
         async with rt.database.transaction() as session:
             await dead_letter_unreadable(outbox, session, unreadable, group)
             new = await fresh(session, InboxMessage, changes)
+            keep_thresholds(session, changes=new)
             await caseworker.apply(session, changes=new, now=datetime.now(UTC))
         rt.relay.wake()
 
@@ -41,6 +44,14 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
         changes, unreadable = decode(list(message.raw_message), _outreach_changed)
         async with rt.database.transaction() as session:
             await dead_letter_unreadable(outbox, session, unreadable, group)
-            for change in await fresh(session, InboxMessage, changes):
-                await note_outreach(session, change=change)
+            keep_outreach(session, changes=await fresh(session, InboxMessage, changes))
+        rt.relay.wake()
+
+    @broker.subscriber(topics.ATTENDANCE, group_id=f"{group}-attendance", **batch_options(max_records=2000))
+    async def on_attendance(message: KafkaMessage) -> None:
+        events, unreadable = decode(list(message.raw_message), attendance_event)
+        async with rt.database.transaction() as session:
+            await dead_letter_unreadable(outbox, session, unreadable, group)
+            students = await attendance.apply(session, events=events)
+            await review_goals(session, students=students, now=datetime.now(UTC))
         rt.relay.wake()

@@ -1,11 +1,14 @@
 """Every table of plans, so `Base.metadata` (and Alembic) sees them all."""
 
+from plans.attendance.models import DayRecord, Enrollment, SchoolDay
 from plans.base import Base, InboxMessage, OutboxMessage
 from plans.cases.models import Case, CaseEntry, CaseReason
+from plans.history.models import OutreachEntry, ThresholdEntry
 from plans.plan.models import PlanAcknowledgement, PlanBarrier, PlanGoal, PlanIntervention, PlanMeeting, PlanNote
 from plans.staff.models import Staff, TeamMember
 
 __all__ = [
-    "Base", "Case", "CaseEntry", "CaseReason", "InboxMessage", "OutboxMessage", "PlanAcknowledgement", "PlanBarrier",
-    "PlanGoal", "PlanIntervention", "PlanMeeting", "PlanNote", "Staff", "TeamMember",
+    "Base", "Case", "CaseEntry", "CaseReason", "DayRecord", "Enrollment", "InboxMessage", "OutboxMessage",
+    "OutreachEntry", "PlanAcknowledgement", "PlanBarrier", "PlanGoal", "PlanIntervention", "PlanMeeting", "PlanNote",
+    "SchoolDay", "Staff", "TeamMember", "ThresholdEntry",
 ]  # fmt: skip

@@ -36,6 +36,7 @@ async def publish_case_change(
         opened_at=case.opened_at,
         closed_at=case.closed_at,
         outcome=case.outcome,
+        proposed_outcome=case.proposed_outcome,
         occurred_at=now,
         change=change,
     )

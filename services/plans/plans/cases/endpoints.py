@@ -12,10 +12,11 @@ from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from plans.cases import repository
+from plans.cases.lookups import case_or_404, known_staff, open_case_or_409
+from plans.history import repository as history
 from plans.cases.rules import Kind
 from plans.cases.schemas import CaseChange, CaseDetail, CasePage, CaseView, Closing, Entry, NewCase
 from plans.cases.service import Caseworker, close, record
-from plans.staff.repository import member
 
 router = APIRouter(prefix="/v1/districts/{district_id}/cases", tags=["cases"])
 
@@ -30,11 +31,14 @@ async def list_cases(
     owner_id: Annotated[str | None, Query(alias="ownerId", max_length=64)] = None,
     school_id: Annotated[str | None, Query(alias="schoolId", max_length=64)] = None,
     overdue: Annotated[bool, Query(description="open cases whose follow-up date has passed")] = False,
+    proposed_outcome: Annotated[str | None, Query(alias="proposedOutcome", pattern="^goal-met$",
+                                                  description="open cases proposed for closing")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=36, description="the `next` of the previous page")] = None,
 ) -> CasePage:
     """Cases in a stable order, filtered; follow `next` for the following page."""
-    filters = {"student_id": student_id, "status": status, "tier": tier, "owner_id": owner_id, "school_id": school_id}
+    filters = {"student_id": student_id, "status": status, "tier": tier, "owner_id": owner_id, "school_id": school_id,
+               "proposed_outcome": proposed_outcome}  # fmt: skip
     cases = await repository.page(
         session, district_id=district_id, filters=filters, overdue_on=date.today() if overdue else None,
         after=cursor, limit=limit + 1,
@@ -50,13 +54,13 @@ async def list_cases(
 @router.get("/{case_id}", response_model=CaseDetail, response_model_by_alias=True)
 async def get_case(district_id: DistrictId, case_id: str, session: Session) -> CaseDetail:
     """A case with its reasons and its whole timeline."""
-    return await _detail(session, await _case(session, district_id, case_id))
+    return await _detail(session, await case_or_404(session, district_id, case_id))
 
 
 @router.post("", response_model=CaseDetail, response_model_by_alias=True, status_code=201)
 async def open_case(district_id: DistrictId, body: NewCase, session: Session, request: Request) -> CaseDetail:
     """Staff open a case themselves (a referral, a concern) when the student has none open."""
-    await _staff(session, district_id, body.staff_id)
+    await known_staff(session, district_id, body.staff_id)
     if await repository.open_case(session, district_id, body.student_id) is not None:
         raise Problem(409, "Conflict", f"student {body.student_id} already has an open case; add to it instead")
     caseworker: Caseworker = request.app.state.runtime.services["caseworker"]
@@ -73,13 +77,13 @@ async def open_case(district_id: DistrictId, body: NewCase, session: Session, re
 @router.patch("/{case_id}", response_model=CaseDetail, response_model_by_alias=True)
 async def change_case(district_id: DistrictId, case_id: str, body: CaseChange, session: Session) -> CaseDetail:
     """Reassign the case or move its follow-up date."""
-    await _staff(session, district_id, body.staff_id)
-    case = await _open(session, district_id, case_id)
+    await known_staff(session, district_id, body.staff_id)
+    case = await open_case_or_409(session, district_id, case_id)
     now = datetime.now(UTC)
     changes = []
     if "owner_id" in body.model_fields_set and body.owner_id != case.owner_id:
         if body.owner_id is not None:
-            await _staff(session, district_id, body.owner_id)
+            await known_staff(session, district_id, body.owner_id)
         case.owner_id = body.owner_id
         changes.append(f"owner {body.owner_id or 'none'}")
     if body.follow_up_due is not None and body.follow_up_due != case.follow_up_due:
@@ -94,38 +98,21 @@ async def change_case(district_id: DistrictId, case_id: str, body: CaseChange, s
 @router.post("/{case_id}/close", response_model=CaseDetail, response_model_by_alias=True)
 async def close_case(district_id: DistrictId, case_id: str, body: Closing, session: Session) -> CaseDetail:
     """Close the case with its outcome."""
-    await _staff(session, district_id, body.staff_id)
-    case = await _open(session, district_id, case_id)
+    await known_staff(session, district_id, body.staff_id)
+    case = await open_case_or_409(session, district_id, case_id)
     now = datetime.now(UTC)
     await close(session, case, outcome=body.outcome, cause=f"staff:{body.staff_id}:{now.isoformat()}",
                 actor=body.staff_id, now=now, why=body.note or "closed by staff")  # fmt: skip
     return await _detail(session, case)
 
 
-async def _case(session, district_id: str, case_id: str):
-    case = await repository.case(session, district_id, case_id)
-    if case is None:
-        raise Problem(404, "Not found", f"no case {case_id} in district {district_id}")
-    return case
-
-
-async def _open(session, district_id: str, case_id: str):
-    case = await _case(session, district_id, case_id)
-    if case.status != "open":
-        raise Problem(409, "Conflict", f"case {case_id} is closed ({case.outcome})")
-    return case
-
-
-async def _staff(session, district_id: str, staff_id: str) -> None:
-    if await member(session, district_id, staff_id) is None:
-        raise Problem(422, "Invalid request", f"staffId: no staff member {staff_id} in district {district_id}")
-
-
 async def _detail(session, case) -> CaseDetail:
     reasons = await repository.reasons(session, case.case_id)
     view = CaseView.of(case, [reason.rule_id for reason in reasons])
+    changes = [Entry.of(entry) for entry in await repository.timeline(session, case.case_id)]
+    outreach = await history.outreach(session, case.district_id, case.student_id, case.school_year, through=case.closed_at)
     return CaseDetail(
         **view.model_dump(),
         standing_reasons=[reason.rule_id for reason in reasons if reason.standing],
-        timeline=[Entry.of(entry) for entry in await repository.timeline(session, case.case_id)],
+        timeline=sorted(changes + [Entry.of_outreach(entry) for entry in outreach], key=lambda entry: entry.at),
     )

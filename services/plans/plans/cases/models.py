@@ -33,6 +33,8 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(20))
+    proposed_outcome: Mapped[str | None] = mapped_column(String(20))
+    """The outcome the case is proposed to close with (a goal met at review); staff close it."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

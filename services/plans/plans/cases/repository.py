@@ -19,8 +19,9 @@ async def open_case(session: AsyncSession, district_id: str, student_id: str) ->
     )
 
 
-async def case(session: AsyncSession, district_id: str, case_id: str) -> Case | None:
-    return await session.scalar(select(Case).where(Case.district_id == district_id, Case.case_id == case_id))
+async def case(session: AsyncSession, district_id: str, case_id: str, *, lock: bool = False) -> Case | None:
+    query = select(Case).where(Case.district_id == district_id, Case.case_id == case_id)
+    return await session.scalar(query.with_for_update() if lock else query)
 
 
 async def cases_of_student(session: AsyncSession, district_id: str, student_id: str) -> int:

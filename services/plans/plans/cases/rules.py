@@ -1,4 +1,4 @@
-"""The playbook's case rules on plain data: which crossing opens, joins or escalates a case, and when a clearing closes it."""
+"""The playbook's case rules on plain data: which crossing opens, joins or escalates a case, when a clearing closes it, and what a goal's review does."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     RECORD = "record"
     CLOSE_IN_ERROR = "close-in-error"
+    PROPOSE_CLOSING = "propose-closing"
 
 
 @dataclass(frozen=True)
@@ -68,4 +69,16 @@ def on_cleared(case: OpenCase | None, rule_id: str) -> Decision:
     standing = {rule for rule, stands in case.reasons.items() if stands and rule != rule_id}
     if not standing and not case.acted_on:
         return Decision(Action.CLOSE_IN_ERROR)
+    return Decision(Action.RECORD)
+
+
+def on_goal_met(case: OpenCase) -> Decision:
+    """A goal met at its review proposes closing the case as `goal-met`; staff decide."""
+    return Decision(Action.PROPOSE_CLOSING)
+
+
+def on_goal_missed(case: OpenCase) -> Decision:
+    """A goal missed at its review escalates the case to Tier 3 multi-agency support; at Tier 3 it is recorded."""
+    if case.tier < 3:
+        return Decision(Action.ESCALATE, Kind.MULTI_AGENCY, 3)
     return Decision(Action.RECORD)

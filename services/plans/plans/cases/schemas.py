@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from plans.cases.models import Case, CaseEntry
+from plans.history.models import OutreachEntry
 
 Outcome = Literal["goal-met", "opened-in-error", "left-district", "closed-by-staff"]
 KindName = Literal["success-plan", "site-intervention", "multi-agency"]
@@ -31,6 +32,9 @@ class CaseView(Camel):
     opened_at: datetime
     closed_at: datetime | None
     outcome: Outcome | None
+    proposed_outcome: Literal["goal-met"] | None = Field(
+        description="The outcome the case is proposed to close with: its goal was met at review; staff close it"
+    )
 
     @classmethod
     def of(cls, case: Case, reasons: list[str]) -> CaseView:
@@ -52,10 +56,20 @@ class Entry(Camel):
     def of(cls, entry: CaseEntry) -> Entry:
         return cls(at=entry.at, actor=entry.actor, what=entry.what, detail=entry.detail)
 
+    @classmethod
+    def of_outreach(cls, entry: OutreachEntry) -> Entry:
+        detail = {
+            "outreachId": entry.outreach_id, "ruleId": entry.rule_id, "channel": entry.channel, "kind": entry.kind,
+            "status": entry.status, "reason": entry.reason, "language": entry.language,
+        }  # fmt: skip
+        return cls(at=entry.updated_at, actor="notifications", what="outreach", detail=detail)
+
 
 class CaseDetail(CaseView):
     standing_reasons: list[str] = Field(description="Reasons whose rule is still crossed")
-    timeline: list[Entry] = Field(description="Every change, threshold and outreach, oldest first")
+    timeline: list[Entry] = Field(
+        description="Every change of the case (who, when, what) and the family's outreach of its school year, oldest first"
+    )
 
 
 class Actor(Camel):

@@ -28,7 +28,7 @@ class Caseworker:
     async def apply(self, session: AsyncSession, *, changes: list[ThresholdChanged], now: datetime) -> None:
         for change in changes:
             case = await repository.open_case(session, change.district_id, change.student_id)
-            state = await _state(session, case)
+            state = await state_of(session, case)
             if change.type == "threshold.crossed":
                 await self._crossed(session, change, case, state, now)
             else:
@@ -113,7 +113,7 @@ class Caseworker:
 async def close(
     session: AsyncSession, case: Case, *, outcome: str, cause: str, actor: str, now: datetime, why: str
 ) -> None:
-    case.status, case.outcome, case.closed_at = "closed", outcome, now
+    case.status, case.outcome, case.closed_at, case.proposed_outcome = "closed", outcome, now, None
     await record(session, case, "case.closed", f"closed: {outcome}", cause, actor, now, {"outcome": outcome, "why": why})
 
 
@@ -144,7 +144,7 @@ async def _add_reason(session: AsyncSession, case: Case, rule_id: str, cause: st
     await session.flush()
 
 
-async def _state(session: AsyncSession, case: Case | None) -> OpenCase | None:
+async def state_of(session: AsyncSession, case: Case | None) -> OpenCase | None:
     if case is None:
         return None
     reasons = await repository.reasons(session, case.case_id)

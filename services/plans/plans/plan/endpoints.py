@@ -10,15 +10,14 @@ from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
-from plans.cases import repository as cases
+from plans.cases.lookups import case_or_404, known_staff, open_case_or_409
 from plans.plan import repository, service
-from plans.plan.models import PlanAcknowledgement, PlanBarrier, PlanIntervention, PlanMeeting, PlanNote
+from plans.plan.models import PlanBarrier
 from plans.plan.schemas import (
     Acknowledgement, Barrier, BarrierGroup, CatalogTier, Goal, Intervention, InterventionChange, Labelled, Meeting,
     NewAcknowledgement, NewBarriers, NewGoal, NewIntervention, NewMeeting, NewNote, Note, Plan,
 )  # fmt: skip
 from plans.plan.taxonomy import BARRIERS, GROUP_OF, INTERVENTIONS, TIER_OF
-from plans.staff.repository import member
 
 router = APIRouter(prefix="/v1/districts/{district_id}", tags=["plan"])
 PLAN = "/cases/{case_id}/plan"
@@ -42,19 +41,8 @@ async def catalog(district_id: DistrictId) -> list[CatalogTier]:
 @router.get(PLAN, response_model=Plan, response_model_by_alias=True)
 async def get_plan(district_id: DistrictId, case_id: str, session: Session) -> Plan:
     """The case's barriers, goal, interventions, meetings, notes and the family's acknowledgements."""
-    if await cases.case(session, district_id, case_id) is None:
-        raise Problem(404, "Not found", f"no case {case_id} in district {district_id}")
-    goal = await repository.goal(session, case_id)
-    rows = {model: await repository.rows(session, model, case_id) for model in repository.ORDER}
-    return Plan(
-        case_id=case_id,
-        barriers=[Barrier.of(row) for row in rows[PlanBarrier]],
-        goal=Goal.model_validate(goal) if goal is not None else None,
-        interventions=[Intervention.of(row) for row in rows[PlanIntervention]],
-        meetings=[Meeting.model_validate(row) for row in rows[PlanMeeting]],
-        notes=[Note.model_validate(row) for row in rows[PlanNote]],
-        acknowledgements=[Acknowledgement.model_validate(row) for row in rows[PlanAcknowledgement]],
-    )
+    case = await case_or_404(session, district_id, case_id)
+    return await service.current_plan(session, case=case)
 
 
 @router.post(f"{PLAN}/barriers", response_model=list[Barrier], response_model_by_alias=True, status_code=201)
@@ -69,10 +57,10 @@ async def add_barriers(district_id: DistrictId, case_id: str, body: NewBarriers,
 
 @router.post(f"{PLAN}/goal", response_model=Goal, response_model_by_alias=True, status_code=201)
 async def set_goal(district_id: DistrictId, case_id: str, body: NewGoal, session: Session) -> Goal:
-    """Set the SMART goal; it is stored and shown, its evaluation from attendance comes later."""
+    """Set the SMART goal; the case's follow-up moves to its review, when its last school day closes."""
     case = await _changeable(session, district_id, case_id, body.staff_id)
-    await service.set_goal(session, case=case, goal=body, now=_now())
-    return Goal.model_validate(await repository.goal(session, case_id))
+    goal = await service.set_goal(session, case=case, goal=body, now=_now())
+    return await service.goal_view(session, case=case, goal=goal)
 
 
 @router.post(f"{PLAN}/interventions", response_model=Intervention, response_model_by_alias=True, status_code=201)
@@ -81,7 +69,7 @@ async def add_intervention(district_id: DistrictId, case_id: str, body: NewInter
     case = await _changeable(session, district_id, case_id, body.staff_id)
     if body.code not in TIER_OF:
         raise Problem(422, "Invalid request", f"code: unknown intervention {body.code}; see GET /interventions/catalog")
-    await _staff(session, district_id, body.owner_id)
+    await known_staff(session, district_id, body.owner_id)
     return Intervention.of(await service.add_intervention(session, case=case, new=body, now=_now()))
 
 
@@ -103,7 +91,7 @@ async def add_meeting(district_id: DistrictId, case_id: str, body: NewMeeting, s
     """Record a meeting about the plan, whether or not the family came."""
     case = await _changeable(session, district_id, case_id, body.staff_id)
     for staff_id in body.staff_ids:
-        await _staff(session, district_id, staff_id)
+        await known_staff(session, district_id, staff_id)
     return Meeting.model_validate(await service.add_meeting(session, case=case, new=body, now=_now()))
 
 
@@ -124,18 +112,8 @@ async def add_acknowledgement(
 
 async def _changeable(session, district_id: str, case_id: str, staff_id: str):
     """The open case, locked, for a known staff member: else 422, 404 or 409."""
-    await _staff(session, district_id, staff_id)
-    case = await repository.case_to_change(session, district_id, case_id)
-    if case is None:
-        raise Problem(404, "Not found", f"no case {case_id} in district {district_id}")
-    if case.status != "open":
-        raise Problem(409, "Conflict", f"case {case_id} is closed ({case.outcome}); its plan can no longer change")
-    return case
-
-
-async def _staff(session, district_id: str, staff_id: str) -> None:
-    if await member(session, district_id, staff_id) is None:
-        raise Problem(422, "Invalid request", f"staffId: no staff member {staff_id} in district {district_id}")
+    await known_staff(session, district_id, staff_id)
+    return await open_case_or_409(session, district_id, case_id)
 
 
 def _labelled(codes: dict[str, str]) -> list[Labelled]:

@@ -35,6 +35,14 @@ class PlanGoal(Recorded, Base):
     max_absences: Mapped[int] = mapped_column(Integer)
     school_days: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    """`met` or `missed`, once the window's last school day has closed."""
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    """The window's last school day, once decided."""
+    absences: Mapped[int | None] = mapped_column(Integer)
+    """Absences over the window, once decided."""
+    off_track_on: Mapped[date | None] = mapped_column(Date)
+    """When more absences than allowed were first seen, before the review."""
 
 
 class PlanIntervention(Recorded, Base):

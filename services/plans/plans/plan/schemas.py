@@ -9,7 +9,8 @@ from pydantic import ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from plans.cases.schemas import Actor, Camel
-from plans.plan.models import PlanBarrier, PlanIntervention
+from plans.plan.goal import Progress
+from plans.plan.models import PlanBarrier, PlanGoal, PlanIntervention
 from plans.plan.taxonomy import BARRIERS, GROUP_OF, INTERVENTIONS, TIER_OF
 
 Status = Literal["planned", "active", "done"]
@@ -99,10 +100,28 @@ class Barrier(Recorded):
                    recorded_by=row.recorded_by, recorded_at=row.recorded_at)  # fmt: skip
 
 
+class GoalProgress(Camel):
+    status: Literal["on-track", "off-track", "met", "missed"] = Field(
+        description="`off-track`: more absences than allowed already; decided at the review, as corrections may come"
+    )
+    school_days: int = Field(description="School days of the goal's window closed so far")
+    absences: int = Field(description="Absences (excused or not) on those days")
+    review_on: date = Field(description="The window's last school day: when it closed, or when it is expected to")
+
+
 class Goal(Recorded):
     max_absences: int
     school_days: int
     start_date: date
+    outcome: Literal["met", "missed"] | None = Field(description="Decided when the window's last school day closes")
+    off_track_on: date | None = Field(description="When more absences than allowed were first seen")
+    progress: GoalProgress
+
+    @classmethod
+    def of(cls, row: PlanGoal, progress: Progress) -> Goal:
+        fields = {name: getattr(row, name) for name in cls.model_fields if name != "progress"}
+        return cls(**fields, progress=GoalProgress(status=progress.status.value, school_days=progress.school_days,
+                                                   absences=progress.absences, review_on=progress.review_on))  # fmt: skip
 
 
 class Intervention(Recorded):
@@ -146,7 +165,7 @@ class Acknowledgement(Recorded):
 class Plan(Camel):
     case_id: str
     barriers: list[Barrier]
-    goal: Goal | None = Field(description="Stored as set; its evaluation from attendance is not built yet")
+    goal: Goal | None = Field(description="The SMART goal, measured on the student's attendance")
     interventions: list[Intervention]
     meetings: list[Meeting]
     notes: list[Note]

@@ -1,17 +1,28 @@
-"""Recording a plan on an open case: each change marks the case acted on, audited and published."""
+"""Recording a plan on an open case, and reviewing its goal on the attendance; each change audited and published."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rollcall_shared.events import school_year_of
+
+from plans.attendance import repository as attendance
+from plans.attendance.days import StudentDays, school_year_span
 from plans.cases.models import Case
-from plans.cases.service import record
+from plans.cases.rules import Action, on_goal_met, on_goal_missed
+from plans.cases.service import SYSTEM, record, state_of
 from plans.plan import repository
+from plans.plan.goal import GoalStatus, Progress, Terms, progress
 from plans.plan.models import PlanAcknowledgement, PlanBarrier, PlanGoal, PlanIntervention, PlanMeeting, PlanNote
-from plans.plan.schemas import InterventionChange, NewAcknowledgement, NewGoal, NewIntervention, NewMeeting, NewNote
+from plans.plan.schemas import (
+    Acknowledgement, Barrier, Goal, Intervention, InterventionChange, Meeting, NewAcknowledgement, NewGoal,
+    NewIntervention, NewMeeting, NewNote, Note, Plan,
+)  # fmt: skip
 
 
 async def add_barriers(session: AsyncSession, *, case: Case, codes: list[str], staff_id: str, now: datetime) -> None:
@@ -22,11 +33,92 @@ async def add_barriers(session: AsyncSession, *, case: Case, codes: list[str], s
     await _acted(session, case, f"{len(new)} barrier(s) recorded", staff_id, now, {"barriers": new})
 
 
-async def set_goal(session: AsyncSession, *, case: Case, goal: NewGoal, now: datetime) -> None:
-    """A new goal replaces the plan's goal; the old one stays on the timeline."""
+async def set_goal(session: AsyncSession, *, case: Case, goal: NewGoal, now: datetime) -> PlanGoal:
+    """A new goal replaces the plan's goal (the old one stays on the timeline); the follow-up moves to its review."""
     fields = {"max_absences": goal.max_absences, "school_days": goal.school_days, "start_date": goal.start_date}
-    await session.merge(PlanGoal(case_id=case.case_id, recorded_by=goal.staff_id, recorded_at=now, **fields))
-    await _acted(session, case, "goal set", goal.staff_id, now, {**fields, "start_date": goal.start_date.isoformat()})
+    row = await session.merge(PlanGoal(
+        case_id=case.case_id, recorded_by=goal.staff_id, recorded_at=now, outcome=None, reviewed_on=None,
+        absences=None, off_track_on=None, **fields,
+    ))  # fmt: skip
+    expected = progress(terms_of(row), await goal_days(session, case, row))
+    case.proposed_outcome, case.follow_up_due = None, expected.review_on
+    detail = {**fields, "start_date": goal.start_date.isoformat(), "reviewOn": expected.review_on.isoformat()}
+    await _acted(session, case, "goal set", goal.staff_id, now, detail)
+    await review(session, case=case, goal=row, now=now)
+    return row
+
+
+async def review_goals(session: AsyncSession, *, students: Collection[tuple[str, str]], now: datetime) -> None:
+    """The undecided goals of these students' open cases, measured again after their attendance moved on."""
+    by_district: dict[str, list[str]] = defaultdict(list)
+    for district_id, student_id in students:
+        by_district[district_id].append(student_id)
+    for district_id, student_ids in by_district.items():
+        for case, goal in await repository.undecided_goals(session, district_id, student_ids):
+            await review(session, case=case, goal=goal, now=now)
+
+
+async def review(session: AsyncSession, *, case: Case, goal: PlanGoal, now: datetime) -> Progress:
+    """Flag a goal gone off track once; at the end of its window, propose closing (met) or escalate (missed)."""
+    terms = terms_of(goal)
+    found = progress(terms, await goal_days(session, case, goal))
+    if goal.outcome is not None or case.status != "open":
+        return found
+    cause = f"goal:{case.case_id}:{goal.recorded_at.isoformat()}:{found.status}"
+    detail = {"goal": found.status.value, "absences": found.absences, "schoolDays": found.school_days}
+    if found.status is GoalStatus.OFF_TRACK and goal.off_track_on is None:
+        goal.off_track_on = now.date()
+        case.follow_up_due = min(case.follow_up_due or now.date(), now.date())
+        await record(session, case, "case.updated", f"goal off track: {found.describe(terms)}", cause, SYSTEM, now, detail)
+        return found
+    if not found.decided:
+        return found
+    goal.outcome, goal.reviewed_on, goal.absences = found.status.value, found.review_on, found.absences
+    case.follow_up_due = now.date()
+    state = await state_of(session, case)
+    decision = on_goal_met(state) if found.status is GoalStatus.MET else on_goal_missed(state)
+    verdict = f"goal {found.status}: {found.describe(terms)}"
+    if decision.action is Action.PROPOSE_CLOSING:
+        case.proposed_outcome = "goal-met"
+        await record(session, case, "case.updated", f"{verdict}; proposed for closing as goal-met", cause, SYSTEM, now,
+                     detail)  # fmt: skip
+    elif decision.action is Action.ESCALATE:
+        previous = case.tier
+        case.kind, case.tier = decision.kind, decision.tier
+        what = f"{verdict}; escalated from tier {previous} to {case.tier}"
+        await record(session, case, "case.escalated", what, cause, SYSTEM, now, detail)
+    else:
+        await record(session, case, "case.updated", f"{verdict}; already at tier {case.tier}", cause, SYSTEM, now, detail)
+    return found
+
+
+async def goal_days(session: AsyncSession, case: Case, goal: PlanGoal) -> StudentDays:
+    """The student's school days and records in the school year the goal starts in."""
+    first, last = school_year_span(school_year_of(goal.start_date))
+    return (await attendance.student_days(session, case.district_id, [case.student_id], first, last))[case.student_id]
+
+
+async def goal_view(session: AsyncSession, *, case: Case, goal: PlanGoal) -> Goal:
+    return Goal.of(goal, progress(terms_of(goal), await goal_days(session, case, goal)))
+
+
+async def current_plan(session: AsyncSession, *, case: Case) -> Plan:
+    """The case's barriers, goal with its progress, interventions, meetings, notes and acknowledgements."""
+    goal = await repository.goal(session, case.case_id)
+    rows = {model: await repository.rows(session, model, case.case_id) for model in repository.ORDER}
+    return Plan(
+        case_id=case.case_id,
+        barriers=[Barrier.of(row) for row in rows[PlanBarrier]],
+        goal=await goal_view(session, case=case, goal=goal) if goal is not None else None,
+        interventions=[Intervention.of(row) for row in rows[PlanIntervention]],
+        meetings=[Meeting.model_validate(row) for row in rows[PlanMeeting]],
+        notes=[Note.model_validate(row) for row in rows[PlanNote]],
+        acknowledgements=[Acknowledgement.model_validate(row) for row in rows[PlanAcknowledgement]],
+    )
+
+
+def terms_of(goal: PlanGoal) -> Terms:
+    return Terms(max_absences=goal.max_absences, school_days=goal.school_days, start_date=goal.start_date)
 
 
 async def add_intervention(session: AsyncSession, *, case: Case, new: NewIntervention, now: datetime) -> PlanIntervention:
@@ -36,7 +128,8 @@ async def add_intervention(session: AsyncSession, *, case: Case, new: NewInterve
     )  # fmt: skip
     session.add(row)
     await session.flush()
-    detail = {"interventionId": row.intervention_id, "code": row.code, "ownerId": row.owner_id, "status": row.status}
+    detail = {"interventionId": row.intervention_id, "code": row.code, "ownerId": row.owner_id, "status": row.status,
+              "startDate": row.start_date.isoformat()}  # fmt: skip
     await _acted(session, case, f"intervention {row.intervention_id} {row.status}", new.staff_id, now, detail)
     return row
 
@@ -82,7 +175,8 @@ async def add_acknowledgement(
     )  # fmt: skip
     session.add(row)
     await session.flush()
-    detail = {"acknowledgementId": row.acknowledgement_id, "how": new.how}
+    detail = {"acknowledgementId": row.acknowledgement_id, "how": new.how,
+              "acknowledgedOn": new.acknowledged_on.isoformat()}  # fmt: skip
     await _acted(session, case, f"plan acknowledged by the family ({new.how})", new.staff_id, now, detail)
     return row
 

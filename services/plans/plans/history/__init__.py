@@ -1,0 +1,1 @@
+"""What happened to a student, case or no case: every threshold change and every status of outreach to the family."""
