@@ -7,7 +7,8 @@ import logging
 
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka import TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic, OffsetSpec
 from kafka.errors import TopicAlreadyExistsError
 
 from rollcall_shared import topics
@@ -39,9 +40,7 @@ def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
 
 def ensure_topics(bootstrap_servers: str, partitions: int, names: tuple[str, ...] = topics.ALL) -> None:
     """Create the topics if they are missing (safe to call from every service at start)."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, client_id="rollcall-admin", request_timeout_ms=15000
-    )
+    admin = admin_client(bootstrap_servers)
     try:
         existing = set(admin.list_topics())
         missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
@@ -50,6 +49,32 @@ def ensure_topics(bootstrap_servers: str, partitions: int, names: tuple[str, ...
                 admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass
+    finally:
+        admin.close()
+
+
+def admin_client(bootstrap_servers: str) -> KafkaAdminClient:
+    return KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="rollcall-admin", request_timeout_ms=15000)
+
+
+def partitions_of(admin: KafkaAdminClient, topic: str) -> list[TopicPartition]:
+    [described] = admin.describe_topics([topic])
+    return sorted(TopicPartition(topic, p["partition_index"]) for p in described["partitions"])
+
+
+def consumer_lag(bootstrap_servers: str, group: str, topic: str) -> dict[int, int]:
+    """Per partition, the messages the group has not read yet (from the earliest kept, where it never committed)."""
+    admin = admin_client(bootstrap_servers)
+    try:
+        partitions = partitions_of(admin, topic)
+        latest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.LATEST))
+        earliest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.EARLIEST))
+        committed = admin.list_group_offsets({group: partitions}).get(group, {})
+        lag = {}
+        for tp in partitions:
+            done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else earliest[tp].offset
+            lag[tp.partition] = max(latest[tp].offset - done, 0)
+        return lag
     finally:
         admin.close()
 

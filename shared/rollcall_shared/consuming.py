@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 from aiokafka.structs import ConsumerRecord
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.dead_letters import dead_letter
 from rollcall_shared.inbox import InboxMixin, claim_new
+from rollcall_shared.logs import correlation_of
+from rollcall_shared.metrics import EVENTS_CONSUMED, count_on_commit
 from rollcall_shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -40,14 +43,32 @@ def batch_options(max_records: int = 500) -> dict[str, Any]:
 
 def decode(records: list[ConsumerRecord], adapter: TypeAdapter) -> tuple[list[Any], Unreadable]:
     """The events, and the records that are not one, each with why."""
-    events, unreadable = [], []
+    events, unreadable, _ = decode_correlated(records, adapter)
+    return events, unreadable
+
+
+def decode_correlated(
+    records: list[ConsumerRecord], adapter: TypeAdapter
+) -> tuple[list[Any], Unreadable, dict[str, str]]:
+    """As `decode`, with each event's correlation id (from its message's header) by event id."""
+    events, unreadable, correlation = [], [], {}
     for record in records:
         try:
-            events.append(adapter.validate_json(record.value))
+            event = adapter.validate_json(record.value)
         except ValidationError as error:
             first = error.errors()[0]
             unreadable.append((record, f"unreadable: {'.'.join(map(str, first['loc']))}: {first['msg']}"))
-    return events, unreadable
+            continue
+        events.append(event)
+        if value := correlation_of(record):
+            correlation[event.event_id] = value
+    return events, unreadable, correlation
+
+
+def consumed(session: AsyncSession, records: list[ConsumerRecord], group: str) -> None:
+    """Count the batch's messages as consumed by the group once its transaction commits."""
+    for topic, count in Counter(record.topic for record in records).items():
+        count_on_commit(session, EVENTS_CONSUMED, count, group=group, topic=topic)
 
 
 async def dead_letter_unreadable(outbox: Outbox, session: AsyncSession, unreadable: Unreadable, group: str) -> None:

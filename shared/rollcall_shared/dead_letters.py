@@ -6,6 +6,7 @@ from aiokafka.structs import ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import topics
+from rollcall_shared.metrics import DEAD_LETTERS, count_on_commit
 from rollcall_shared.outbox import Outbox
 
 
@@ -19,3 +20,4 @@ async def dead_letter(outbox: Outbox, session: AsyncSession, record: ConsumerRec
     }
     key = record.key.decode(errors="replace") if record.key else ""
     await outbox.add(session, [(topics.DEAD_LETTER, key, record.value or b"", headers)])
+    count_on_commit(session, DEAD_LETTERS, group=group, topic=record.topic)

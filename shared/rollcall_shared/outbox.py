@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rollcall_shared.db import Database, is_postgres, unnest_rows
+from rollcall_shared.logs import CORRELATION_HEADER, correlation_id
+from rollcall_shared.metrics import EVENTS_PUBLISHED, count_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +53,17 @@ class Outbox:
     ) -> None:
         """Queue `(topic, key, value[, headers])` messages; they go out once the transaction commits.
 
-        `headers` apply to every message that carries none of its own.
+        `headers` apply to every message that carries none of its own; each carries the correlation id
+        of the work that wrote it, unless it names its own.
         """
         if not messages:
             return
+        correlated = {CORRELATION_HEADER: cid} if (cid := correlation_id.get()) else {}
         rows = [
-            {"topic": topic, "key": key, "value": value, "headers": (own[0] if own else None) or headers}
+            {"topic": topic, "key": key, "value": value,
+             "headers": (correlated | ((own[0] if own else None) or headers or {})) or None}
             for topic, key, value, *own in messages
-        ]
+        ]  # fmt: skip
         table = self.model.__table__  # type: ignore[attr-defined]
         if is_postgres(session):
             await session.execute(table.insert().from_select(list(rows[0]), unnest_rows(table, rows)))
@@ -76,7 +82,9 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         batch_size: int = 2000,
         poll_seconds: float = 0.2,
+        service: str = "",
     ) -> None:
+        self.service = service
         self.database = database
         self.model = model
         self.producer = producer
@@ -138,6 +146,8 @@ class OutboxRelay:
             ]
             await asyncio.gather(*deliveries)
             await session.execute(delete(table).where(table.c.id.in_([row.id for row in rows])))
+            for topic, sent in Counter(row.topic for row in rows).items():
+                count_on_commit(session, EVENTS_PUBLISHED, sent, service=self.service, topic=topic)
         self.published += len(rows)
         return len(rows)
 

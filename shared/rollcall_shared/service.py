@@ -5,23 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.broker import broker_answers, ensure_topics_async, make_broker, make_producer
 from rollcall_shared.db import Database
+from rollcall_shared.logs import CORRELATION_HEADER, configure_logging, correlated, new_correlation_id
+from rollcall_shared.metrics import HTTP_REQUESTS, Sample, lag_sample, outbox_sample, sample_every
 from rollcall_shared.outbox import OutboxMixin, OutboxRelay
 from rollcall_shared.problems import install_problem_handlers, problem_response
 from rollcall_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+QUIET_ROUTES = ("/healthz", "/readyz", "/metrics")
+"""Probed every few seconds: not worth a log line each."""
 
 
 @dataclass
@@ -36,6 +43,8 @@ class Runtime:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
     """A service's own long-lived objects (clients, senders), made by its `resources`."""
+    samples: list[Sample] = field(default_factory=list)
+    """What refreshes the service's gauges; a service's `resources` may add its own."""
 
 
 Subscribe = Callable[[KafkaBroker, Runtime], None]
@@ -70,6 +79,10 @@ def create_service_app(
     resources: Resources | None = None,
     version: str = "1.0.0",
 ) -> FastAPI:
+    service = title.split()[-1]
+    if settings.log_json:
+        configure_logging(service)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
@@ -82,8 +95,10 @@ def create_service_app(
             producer=producer,
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
+            service=service,
         )
         rt = Runtime(settings=settings, database=database, producer=producer, relay=relay)
+        rt.samples.append(outbox_sample(service, relay.backlog))
         rt.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         try:
             async with contextlib.AsyncExitStack() as own:
@@ -93,6 +108,9 @@ def create_service_app(
                     rt.broker = make_broker(settings.kafka_bootstrap_servers)
                     subscribe(rt.broker, rt)
                     await rt.broker.start()
+                    groups = [(sub.group_id, topic) for sub in rt.broker.subscribers for topic in sub.topic_names]
+                    rt.samples.append(lag_sample(settings.kafka_bootstrap_servers, groups))
+                rt.tasks.append(asyncio.create_task(sample_every(settings.metrics_seconds, rt.samples), name="metrics"))
                 app.state.runtime = rt
                 try:
                     yield
@@ -108,6 +126,30 @@ def create_service_app(
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     install_problem_handlers(app)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        """Time the request by route, and carry its correlation id (the caller's or a new one) through its work."""
+        started, status = time.perf_counter(), 500
+        with correlated(request.headers.get(CORRELATION_HEADER) or new_correlation_id()) as value:
+            try:
+                response = await call_next(request)
+                status = response.status_code
+                response.headers[CORRELATION_HEADER] = value
+                return response
+            finally:
+                # the route's template, never its path: paths carry district and student ids
+                route = getattr(request.scope.get("route"), "path", "unmatched")
+                seconds = time.perf_counter() - started
+                HTTP_REQUESTS.labels(service=service, method=request.method, route=route, status=str(status)).observe(
+                    seconds
+                )
+                if route not in QUIET_ROUTES:
+                    log.info("%s %s %d %.3fs", request.method, route, status, seconds)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

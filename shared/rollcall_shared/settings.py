@@ -21,3 +21,7 @@ class ServiceSettings(BaseSettings):
     port: int
     outbox_batch_size: int = 2000
     outbox_poll_seconds: float = 0.2
+    log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON", "log_json"))
+    """JSON log lines on stderr, with correlation ids (`LOG_JSON=false`: the process's logging as it is)."""
+    metrics_seconds: float = 15.0
+    """How often gauges (outbox backlog, consumer lag, open cases) are refreshed for `/metrics`."""

@@ -14,13 +14,14 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from rollcall_shared import topics
-from rollcall_shared.consuming import records_as_they_are
+from rollcall_shared.consuming import consumed, records_as_they_are
 from rollcall_shared.events import AttendanceEvent, attendance_event
 from rollcall_shared.inbox import claim_new
+from rollcall_shared.logs import correlation_of
 from rollcall_shared.service import Runtime
 
 from eligibility.models import InboxMessage
-from eligibility.publishers import CORRELATION_HEADER, publish_dead_letter, publish_threshold_changes
+from eligibility.publishers import publish_dead_letter, publish_threshold_changes
 from eligibility.service import Eligibility, Fenced
 from eligibility.settings import Settings
 
@@ -97,9 +98,10 @@ async def _apply(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRe
             poison.append((record, f"not an attendance event: {error.errors()[0]['msg']}"))
             continue
         events.append(event)
-        if header := dict(record.headers or ()).get(CORRELATION_HEADER):
-            correlation[event.event_id] = header.decode(errors="replace")
+        if value := correlation_of(record):
+            correlation[event.event_id] = value
     async with rt.database.transaction() as session:
+        consumed(session, records, settings.consumer_group)
         changes = await eligibility.apply(session, events, {record.partition for record in records})
         await publish_threshold_changes(session, changes, correlation)
         for record, reason in poison:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
+
 from aiokafka.structs import ConsumerRecord
+from prometheus_client import Counter as Counted
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import topics
 from rollcall_shared.dead_letters import dead_letter
 from rollcall_shared.events import AttendanceEvent, ThresholdChanged
+from rollcall_shared.metrics import count_on_commit
+from rollcall_shared.logs import CORRELATION_HEADER
 from rollcall_shared.outbox import Outbox
 
 from eligibility.models import OutboxMessage
 
 outbox = Outbox(OutboxMessage)
+THRESHOLD_CHANGES = Counted("rollcall_threshold_changes_total", "Crossings and clearings, by rule", ["rule", "type"])
 
-CORRELATION_HEADER = "x-correlation-id"
+log = logging.getLogger(__name__)
 
 
 async def publish_threshold_changes(
@@ -35,6 +42,11 @@ async def publish_threshold_changes(
             for change, cause in changes
         ],
     )
+    for change, cause in changes:
+        log.info("%s %s, event %s", change.type, change.rule_id, change.event_id,
+                 extra={"correlation_id": correlation.get(cause.event_id)})  # fmt: skip
+    for (rule, kind), count in Counter((change.rule_id, change.type) for change, _ in changes).items():
+        count_on_commit(session, THRESHOLD_CHANGES, count, rule=rule, type=kind)
 
 
 async def publish_dead_letter(session: AsyncSession, record: ConsumerRecord, reason: str, group: str) -> None:

@@ -10,7 +10,9 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import TypeAdapter
 
 from rollcall_shared import topics
-from rollcall_shared.consuming import batch_options, dead_letter_unreadable, decode, fresh
+from rollcall_shared.consuming import (
+    batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
+)  # fmt: skip
 from rollcall_shared.events import RosterChanged, ThresholdChanged
 from rollcall_shared.service import Runtime
 
@@ -24,6 +26,7 @@ from notifications.settings import Settings
 _roster_changed = TypeAdapter(RosterChanged)
 _threshold_changed = TypeAdapter(ThresholdChanged)
 
+
 def subscribe(broker: KafkaBroker, rt: Runtime, *, roster: RosterClient, planner: Planner) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
     options = batch_options()
@@ -35,6 +38,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime, *, roster: RosterClient, planner
     @broker.subscriber(topics.THRESHOLDS, group_id=f"{settings.consumer_group}-outreach", **options)
     async def on_thresholds(message: KafkaMessage) -> None:
         await plan_outreach(rt, planner, list(message.raw_message))
+
 
 async def refresh_roster(rt: Runtime, roster: RosterClient, records: list[ConsumerRecord]) -> None:
     """Read the changed documents from ingest and replace them in the projection (idempotent)."""
@@ -48,17 +52,20 @@ async def refresh_roster(rt: Runtime, roster: RosterClient, records: list[Consum
         documents = await roster.fetch(district_id, student_ids=sorted(students), contact_ids=sorted(contacts))
         async with rt.database.transaction() as session:
             await refresh(session, district_id=district_id, documents=documents, now=datetime.now(UTC))
+    async with rt.database.transaction() as session:
+        consumed(session, records, f"{rt.settings.consumer_group}-roster")  # type: ignore[attr-defined]
+        await dead_letter_unreadable(outbox, session, unreadable, rt.settings.consumer_group)  # type: ignore[attr-defined]
     if unreadable:
-        async with rt.database.transaction() as session:
-            await dead_letter_unreadable(outbox, session, unreadable, rt.settings.consumer_group)  # type: ignore[attr-defined]
         rt.relay.wake()
+
 
 async def plan_outreach(rt: Runtime, planner: Planner, records: list[ConsumerRecord]) -> None:
     """Each threshold change once: the inbox, the items and their status events commit together."""
-    changes, unreadable = decode(records, _threshold_changed)
+    changes, unreadable, correlation = decode_correlated(records, _threshold_changed)
     async with rt.database.transaction() as session:
+        consumed(session, records, f"{rt.settings.consumer_group}-outreach")  # type: ignore[attr-defined]
         await dead_letter_unreadable(outbox, session, unreadable, rt.settings.consumer_group)  # type: ignore[attr-defined]
         new = await fresh(session, InboxMessage, changes)
         changed = await planner.apply(session, changes=new, now=datetime.now(UTC))
-        await publish_status_changes(session, changed)
+        await publish_status_changes(session, changed, correlation)
     rt.relay.wake()

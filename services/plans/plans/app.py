@@ -10,11 +10,13 @@ from fastapi import FastAPI
 from rollcall_shared.service import Runtime, create_service_app
 
 from plans.base import OutboxMessage
+from plans.cases import repository
 from plans.cases.endpoints import router as cases
 from plans.cases.service import Caseworker
 from plans.consumers import subscribe
 from plans.export.endpoints import router as export
 from plans.plan.endpoints import router as plan
+from plans.publishers import OPEN_CASES
 from plans.reports.endpoints import router as reports
 from plans.settings import Settings
 from plans.staff.endpoints import router as staff
@@ -23,6 +25,13 @@ from plans.staff.endpoints import router as staff
 @contextlib.asynccontextmanager
 async def resources(rt: Runtime) -> AsyncIterator[None]:
     rt.services["caseworker"] = Caseworker(follow_up_days=rt.settings.follow_up_days)  # type: ignore[attr-defined]
+
+    async def open_cases() -> None:
+        async with rt.database.sessions() as session:
+            for tier, count in await repository.open_by_tier(session):
+                OPEN_CASES.labels(tier=str(tier)).set(count)
+
+    rt.samples.append(open_cases)
     yield
 
 

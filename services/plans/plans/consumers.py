@@ -8,7 +8,10 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import TypeAdapter
 
 from rollcall_shared import topics
-from rollcall_shared.consuming import batch_options, dead_letter_unreadable, decode, fresh
+from rollcall_shared.consuming import (
+    batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
+)  # fmt: skip
+from rollcall_shared.logs import correlated
 from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged, attendance_event
 from rollcall_shared.service import Runtime
 
@@ -31,18 +34,22 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
 
     @broker.subscriber(topics.THRESHOLDS, group_id=f"{group}-cases", **batch_options())
     async def on_thresholds(message: KafkaMessage) -> None:
-        changes, unreadable = decode(list(message.raw_message), _threshold_changed)
+        changes, unreadable, correlation = decode_correlated(list(message.raw_message), _threshold_changed)
         async with rt.database.transaction() as session:
+            consumed(session, message.raw_message, f"{group}-cases")
             await dead_letter_unreadable(outbox, session, unreadable, group)
             new = await fresh(session, InboxMessage, changes)
             keep_thresholds(session, changes=new)
-            await caseworker.apply(session, changes=new, now=datetime.now(UTC))
+            for change in new:
+                with correlated(correlation.get(change.event_id)):
+                    await caseworker.apply(session, changes=[change], now=datetime.now(UTC))
         rt.relay.wake()
 
     @broker.subscriber(topics.OUTREACH, group_id=f"{group}-timeline", **batch_options())
     async def on_outreach(message: KafkaMessage) -> None:
         changes, unreadable = decode(list(message.raw_message), _outreach_changed)
         async with rt.database.transaction() as session:
+            consumed(session, message.raw_message, f"{group}-timeline")
             await dead_letter_unreadable(outbox, session, unreadable, group)
             keep_outreach(session, changes=await fresh(session, InboxMessage, changes))
         rt.relay.wake()
@@ -51,6 +58,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
     async def on_attendance(message: KafkaMessage) -> None:
         events, unreadable = decode(list(message.raw_message), attendance_event)
         async with rt.database.transaction() as session:
+            consumed(session, message.raw_message, f"{group}-attendance")
             await dead_letter_unreadable(outbox, session, unreadable, group)
             students = await attendance.apply(session, events=events)
             await review_goals(session, students=students, now=datetime.now(UTC))

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import topics
 from rollcall_shared.events import CaseChanged, deterministic_id
+from rollcall_shared.metrics import count_on_commit
 from rollcall_shared.outbox import Outbox
 
 from plans.base import OutboxMessage
 from plans.cases.models import Case
 
 outbox = Outbox(OutboxMessage)
+CASE_CHANGES = Counter("rollcall_case_changes_total", "Changes of cases, by type and the case's tier after it", ["type", "tier"])
+OPEN_CASES = Gauge("rollcall_open_cases", "Open cases, by tier", ["tier"])
 
 
 async def publish_case_change(
@@ -41,3 +45,4 @@ async def publish_case_change(
         change=change,
     )
     await outbox.add(session, [(topics.CASES, topics.student_key(case.district_id, case.student_id), event.to_json())])
+    count_on_commit(session, CASE_CHANGES, type=event_type, tier=str(case.tier))

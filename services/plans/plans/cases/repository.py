@@ -63,3 +63,9 @@ async def page(
     if after is not None:
         query = query.where(Case.case_id > after)
     return list(await session.scalars(query.order_by(Case.case_id).limit(limit)))
+
+
+async def open_by_tier(session: AsyncSession) -> list[tuple[int, int]]:
+    """(tier, open cases) across districts: a figure for operators, naming no district."""
+    rows = await session.execute(select(Case.tier, func.count()).where(Case.status == "open").group_by(Case.tier))
+    return [(tier, count) for tier, count in rows]

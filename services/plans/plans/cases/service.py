@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,8 @@ from plans.cases.models import Case, CaseEntry, CaseReason
 from plans.cases.rules import Action, Kind, OpenCase, on_cleared, on_crossed
 from plans.publishers import publish_case_change
 from plans.staff.repository import lightest_caseload
+
+log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 
@@ -128,6 +131,7 @@ async def record(
     detail: dict[str, Any],
 ) -> None:
     """Audit the change on the case's timeline and publish it on `plans.cases.v1`."""
+    log.info("%s %s: %s", event_type, case.case_id, change)  # `change` names rules and counts, never a person
     case.updated_at = now
     session.add(CaseEntry(case_id=case.case_id, at=now, actor=actor, what=event_type, detail={"change": change, **detail}))
     await session.flush()

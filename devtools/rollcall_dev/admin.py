@@ -1,0 +1,180 @@
+"""`rollcall`: the operator's command line. Consumer lag, outbox backlogs, replaying a topic, re-driving dead letters,
+and a district's playbook.
+
+Broker from KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), databases from <SERVICE>_DATABASE_URL, services from
+<SERVICE>_URL (http://127.0.0.1:800x), as the services themselves read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from datetime import UTC, date, datetime
+
+import httpx
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import OffsetSpec
+from kafka.structs import OffsetAndMetadata
+from rich.console import Console
+from rich.table import Table
+
+from rollcall_shared import topics
+from rollcall_shared.broker import admin_client, consumer_lag, partitions_of
+from rollcall_shared.db import Database
+
+SERVICES = {"ingest": 8001, "eligibility": 8002, "notifications": 8003, "plans": 8004}
+DEAD_LETTER_HEADERS = ("x-dead-letter-reason", "x-dead-letter-source", "x-dead-letter-consumer")
+console = Console()
+
+
+def bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def show_lag(args: argparse.Namespace) -> int:
+    """Every consumer group's lag on each topic it has committed offsets for."""
+    admin = admin_client(bootstrap())
+    try:
+        groups = sorted(group for group, *_ in admin.list_groups()) if not args.group else [args.group]
+        subscriptions = sorted({(group, tp.topic) for group, offsets in admin.list_group_offsets(groups).items()
+                                for tp in offsets})  # fmt: skip
+    finally:
+        admin.close()
+    table = Table(title=f"Consumer lag on {bootstrap()}")
+    for column in ("group", "topic", "partitions", "lag"):
+        table.add_column(column, justify="right" if column in ("partitions", "lag") else "left")
+    for group, topic in subscriptions:
+        lags = consumer_lag(bootstrap(), group, topic)
+        table.add_row(group, topic, str(len(lags)), f"{sum(lags.values()):,}")
+    console.print(table if subscriptions else "No consumer group has committed offsets yet.")
+    return 0
+
+
+def show_outbox(args: argparse.Namespace) -> int:
+    """Each service's outbox: messages waiting for the broker, and the oldest one's age."""
+    from rollcall_shared.outbox import OutboxRelay
+
+    async def backlogs() -> list[tuple[str, int, datetime | None]]:
+        found = []
+        for name in args.services or SERVICES:
+            url = os.environ.get(f"{name.upper()}_DATABASE_URL", f"sqlite:///var/{name}.db")
+            database = Database(url)
+            try:
+                model = __import__(f"{name}.models", fromlist=["OutboxMessage"]).OutboxMessage
+                relay = OutboxRelay(database=database, model=model, producer=None, service=name)  # type: ignore[arg-type]
+                found.append((name, *await relay.backlog()))
+            finally:
+                await database.dispose()
+        return found
+
+    table = Table(title="Outbox backlog")
+    for column in ("service", "waiting", "oldest"):
+        table.add_column(column)
+    now = datetime.now(UTC)
+    for name, count, oldest in asyncio.run(backlogs()):
+        table.add_row(name, f"{count:,}", f"{(now - oldest).total_seconds():.0f} s ago" if oldest else "-")
+    console.print(table)
+    return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    """Move a stopped consumer group back (or on) to an offset or a date, so it reads the topic again from there."""
+    admin = admin_client(bootstrap())
+    try:
+        partitions = partitions_of(admin, args.topic)
+        if args.offset is not None:
+            targets = {tp: OffsetAndMetadata(args.offset, "", -1) for tp in partitions}
+            errors = admin.alter_group_offsets(args.group, targets)
+        else:
+            moment = datetime.combine(date.fromisoformat(args.date), datetime.min.time(), UTC) if args.date else None
+            spec = int(moment.timestamp() * 1000) if moment else OffsetSpec.EARLIEST
+            errors = admin.reset_group_offsets(args.group, dict.fromkeys(partitions, spec))
+    finally:
+        admin.close()
+    failed = {tp.partition: error for tp, error in errors.items() if getattr(error, "errno", 0)}
+    if failed:
+        console.print(f"[red]not moved[/] on partitions {sorted(failed)}: stop every consumer of group {args.group} "
+                      "first (a group with live members cannot be moved), then run this again")  # fmt: skip
+        return 1
+    lags = consumer_lag(bootstrap(), args.group, args.topic)
+    console.print(f"group {args.group} on {args.topic}: {sum(lags.values()):,} message(s) to read again; "
+                  "start its consumers. Consumers drop what they applied before (inbox), so a replay changes nothing "
+                  "it should not.")  # fmt: skip
+    return 0
+
+
+def redrive(args: argparse.Namespace) -> int:
+    """Send dead letters back to the topic they came from, once each (the group `rollcall-redrive` keeps the place).
+
+    Fix what made them fail first: every consumer that reads the topic again drops what it applied
+    before, so only the messages that failed have an effect.
+    """
+    consumer = KafkaConsumer(
+        topics.DEAD_LETTER, bootstrap_servers=bootstrap(), group_id="rollcall-redrive", enable_auto_commit=False,
+        auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=1000, max_poll_interval_ms=30000,
+        consumer_timeout_ms=int(args.wait * 1000),
+    )  # fmt: skip
+    producer = KafkaProducer(bootstrap_servers=bootstrap(), acks="all", enable_idempotence=False)
+    sent = skipped = 0
+    try:
+        for record in consumer:
+            headers = dict(record.headers or ())
+            source = headers.get("x-dead-letter-source", b"").decode().split("/")[0]
+            if source not in topics.ALL or source == topics.DEAD_LETTER:
+                skipped += 1
+            else:
+                kept = [(k, v) for k, v in headers.items() if k not in DEAD_LETTER_HEADERS]
+                producer.send(source, record.value, key=record.key, headers=kept).get(30)
+                sent += 1
+            consumer.commit({TopicPartition(record.topic, record.partition): OffsetAndMetadata(record.offset + 1, "", -1)})
+    finally:
+        producer.close()
+        consumer.close()
+    console.print(f"{sent} dead letter(s) sent back to their topics; {skipped} without a known source left alone")
+    return 0
+
+
+def playbook(args: argparse.Namespace) -> int:
+    """Show a district's playbook, or put one (a JSON file): that also creates the district."""
+    url = os.environ.get("ELIGIBILITY_URL", f"http://127.0.0.1:{SERVICES['eligibility']}")
+    path = f"{url}/v1/districts/{args.district}/playbook"
+    answer = httpx.put(path, json=json.loads(open(args.put).read()), timeout=30) if args.put else httpx.get(path, timeout=30)
+    if answer.status_code >= 400:
+        console.print(f"[red]{answer.status_code}[/] {answer.text}")
+        return 1
+    console.print_json(answer.text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rollcall", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    lag = commands.add_parser("lag", help="consumer lag of every group (or one)")
+    lag.add_argument("--group")
+    lag.set_defaults(run=show_lag)
+    outbox = commands.add_parser("outbox", help="each service's outbox backlog")
+    outbox.add_argument("services", nargs="*", metavar="SERVICE", help=f"of {', '.join(SERVICES)} (all by default)")
+    outbox.set_defaults(run=show_outbox)
+    again = commands.add_parser("replay", help="move a stopped consumer group to an offset or a date")
+    again.add_argument("--group", required=True)
+    again.add_argument("--topic", required=True, choices=topics.ALL)
+    where = again.add_mutually_exclusive_group()
+    where.add_argument("--offset", type=int, help="this offset on every partition")
+    where.add_argument("--date", help="YYYY-MM-DD: the first message of that day (UTC); the earliest kept by default")
+    again.set_defaults(run=replay)
+    dead = commands.add_parser("redrive", help="send dead letters back to the topics they came from")
+    dead.add_argument("--wait", type=float, default=5.0, help="seconds without a new dead letter before stopping")
+    dead.set_defaults(run=redrive)
+    book = commands.add_parser("playbook", help="show or put a district's playbook (putting one creates the district)")
+    book.add_argument("district")
+    book.add_argument("--put", metavar="FILE", help="a playbook as JSON (see GET first)")
+    book.set_defaults(run=playbook)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
