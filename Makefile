@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export UV_LINK_MODE ?= copy
 COMPOSE ?= docker compose
 
-.PHONY: help env run test bench docs migration up down clean
+.PHONY: help env run test test-containers bench docs migration up down clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ run: env  ## Start broker, databases and every service on its port; replays a de
 
 test: env  ## The whole suite: unit, integration (bundled broker + Postgres) and end-to-end
 	@$(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+test-containers: env  ## Build every image with podman (no registry) and run docker-compose.yml end to end (~4 min cold)
+	@ROLLCALL_CONTAINER_TESTS=1 $(UV) run --frozen pytest -q -s -p no:cacheprovider tests/containers $(PYTEST_ARGS)
 
 bench: env  ## Benchmarks on a generated district; figures go to docs/benchmarks.md
 	@$(UV) run --frozen python -m rollcall_dev.bench
