@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import httpx
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -22,8 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from rollcall_shared import topics
-from rollcall_shared.broker import admin_client, consumer_lag, partitions_of
+from rollcall_shared.broker import admin_client, consumer_lag, consumer_lags, partitions_of
 from rollcall_shared.db import Database
+from rollcall_shared.outbox import outbox_backlog
 
 SERVICES = {"ingest": 8001, "eligibility": 8002, "notifications": 8003, "plans": 8004}
 DEAD_LETTER_HEADERS = ("x-dead-letter-reason", "x-dead-letter-source", "x-dead-letter-consumer")
@@ -46,8 +48,7 @@ def show_lag(args: argparse.Namespace) -> int:
     table = Table(title=f"Consumer lag on {bootstrap()}")
     for column in ("group", "topic", "partitions", "lag"):
         table.add_column(column, justify="right" if column in ("partitions", "lag") else "left")
-    for group, topic in subscriptions:
-        lags = consumer_lag(bootstrap(), group, topic)
+    for (group, topic), lags in consumer_lags(bootstrap(), subscriptions).items():
         table.add_row(group, topic, str(len(lags)), f"{sum(lags.values()):,}")
     console.print(table if subscriptions else "No consumer group has committed offsets yet.")
     return 0
@@ -55,8 +56,6 @@ def show_lag(args: argparse.Namespace) -> int:
 
 def show_outbox(args: argparse.Namespace) -> int:
     """Each service's outbox: messages waiting for the broker, and the oldest one's age."""
-    from rollcall_shared.outbox import OutboxRelay
-
     async def backlogs() -> list[tuple[str, int, datetime | None]]:
         found = []
         for name in args.services or SERVICES:
@@ -64,8 +63,7 @@ def show_outbox(args: argparse.Namespace) -> int:
             database = Database(url)
             try:
                 model = __import__(f"{name}.models", fromlist=["OutboxMessage"]).OutboxMessage
-                relay = OutboxRelay(database=database, model=model, producer=None, service=name)  # type: ignore[arg-type]
-                found.append((name, *await relay.backlog()))
+                found.append((name, *await outbox_backlog(database, model)))
             finally:
                 await database.dispose()
         return found
@@ -141,7 +139,7 @@ def playbook(args: argparse.Namespace) -> int:
     """Show a district's playbook, or put one (a JSON file): that also creates the district."""
     url = os.environ.get("ELIGIBILITY_URL", f"http://127.0.0.1:{SERVICES['eligibility']}")
     path = f"{url}/v1/districts/{args.district}/playbook"
-    answer = httpx.put(path, json=json.loads(open(args.put).read()), timeout=30) if args.put else httpx.get(path, timeout=30)
+    answer = httpx.put(path, json=json.loads(Path(args.put).read_text()), timeout=30) if args.put else httpx.get(path, timeout=30)
     if answer.status_code >= 400:
         console.print(f"[red]{answer.status_code}[/] {answer.text}")
         return 1

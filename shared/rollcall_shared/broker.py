@@ -62,21 +62,32 @@ def partitions_of(admin: KafkaAdminClient, topic: str) -> list[TopicPartition]:
     return sorted(TopicPartition(topic, p["partition_index"]) for p in described["partitions"])
 
 
-def consumer_lag(bootstrap_servers: str, group: str, topic: str) -> dict[int, int]:
-    """Per partition, the messages the group has not read yet (from the earliest kept, where it never committed)."""
+def consumer_lags(bootstrap_servers: str, subscriptions: list[tuple[str, str]]) -> dict[tuple[str, str], dict[int, int]]:
+    """Per (group, topic) and partition, the messages the group has not read yet (from the earliest kept, where it
+    never committed); one admin connection for them all."""
     admin = admin_client(bootstrap_servers)
     try:
-        partitions = partitions_of(admin, topic)
-        latest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.LATEST))
-        earliest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.EARLIEST))
-        committed = admin.list_group_offsets({group: partitions}).get(group, {})
-        lag = {}
-        for tp in partitions:
-            done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else earliest[tp].offset
-            lag[tp.partition] = max(latest[tp].offset - done, 0)
-        return lag
+        lags: dict[tuple[str, str], dict[int, int]] = {}
+        for group, topic in subscriptions:
+            partitions = partitions_of(admin, topic)
+            latest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.LATEST))
+            earliest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.EARLIEST))
+            committed = admin.list_group_offsets({group: partitions}).get(group, {})
+            lags[(group, topic)] = {
+                tp.partition: max(latest[tp].offset - _read_up_to(committed, tp, earliest[tp].offset), 0)
+                for tp in partitions
+            }
+        return lags
     finally:
         admin.close()
+
+
+def consumer_lag(bootstrap_servers: str, group: str, topic: str) -> dict[int, int]:
+    return consumer_lags(bootstrap_servers, [(group, topic)])[(group, topic)]
+
+
+def _read_up_to(committed: dict, tp: TopicPartition, earliest: int) -> int:
+    return committed[tp].offset if tp in committed and committed[tp].offset >= 0 else earliest
 
 
 async def ensure_topics_async(bootstrap_servers: str, partitions: int) -> None:

@@ -71,11 +71,11 @@ def outbox_sample(service: str, backlog: Callable[[], Awaitable[tuple[int, datet
 
 def lag_sample(bootstrap: str, subscriptions: list[tuple[str, str]]) -> Sample:
     """Each (group, topic)'s lag: the topic's end offsets less the group's committed offsets, summed over partitions."""
-    from rollcall_shared.broker import consumer_lag
+    from rollcall_shared.broker import consumer_lags
 
-    async def consumer_lags() -> None:
-        for group, topic in subscriptions:
-            lags = await asyncio.to_thread(consumer_lag, bootstrap, group, topic)
-            CONSUMER_LAG.labels(group=group, topic=topic).set(sum(lags.values()))
+    async def consumer_lag() -> None:
+        if subscriptions:
+            for (group, topic), lags in (await asyncio.to_thread(consumer_lags, bootstrap, subscriptions)).items():
+                CONSUMER_LAG.labels(group=group, topic=topic).set(sum(lags.values()))
 
-    return consumer_lags
+    return consumer_lag

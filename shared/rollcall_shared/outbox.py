@@ -153,14 +153,17 @@ class OutboxRelay:
 
     async def backlog(self) -> tuple[int, datetime | None]:
         """How many messages wait, and since when."""
-        table = self.model.__table__  # type: ignore[attr-defined]
-        async with self.database.sessions() as session:
-            count, oldest = (
-                await session.execute(select(func.count(), func.min(table.c.created_at)))
-            ).one()
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
-        return count, oldest
+        return await outbox_backlog(self.database, self.model)
+
+
+async def outbox_backlog(database: Database, model: type[OutboxMixin]) -> tuple[int, datetime | None]:
+    """How many messages wait in a service's outbox, and since when."""
+    table = model.__table__  # type: ignore[attr-defined]
+    async with database.sessions() as session:
+        count, oldest = (await session.execute(select(func.count(), func.min(table.c.created_at)))).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return count, oldest
 
 
 def header_items(headers: dict[str, Any] | None) -> dict[str, str]:

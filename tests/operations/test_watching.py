@@ -170,7 +170,9 @@ async def _settled(services: dict, before: dict) -> dict | None:
             return None
         if any(value for (metric, _), value in metrics.items() if metric == "rollcall_consumer_lag"):
             return None
-    cases = after["plans"]
-    if moved(before["plans"], cases, "rollcall_case_changes_total", type="case.updated", tier="2") < 1:
-        return None
+    # Lag is sampled: it may read 0 before a consumer has heard of the crossings, so wait for them to be read too.
+    for name, group in (("notifications", "notifications-outreach"), ("plans", "plans-cases")):
+        read = moved(before[name], after[name], "rollcall_events_consumed_total", group=group, topic=topics.THRESHOLDS)
+        if read < 4:  # three crossings and the poison message
+            return None
     return after
