@@ -1,5 +1,5 @@
 """`rollcall`: the operator's command line. Consumer lag, outbox backlogs, replaying a topic, re-driving dead letters,
-and a district's playbook.
+a district's playbook, and rebuilding a school year's rule states after the playbook changed.
 
 Broker from KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), databases from <SERVICE>_DATABASE_URL, services from
 <SERVICE>_URL (http://127.0.0.1:800x), as the services themselves read them.
@@ -135,15 +135,46 @@ def redrive(args: argparse.Namespace) -> int:
     return 0
 
 
-def playbook(args: argparse.Namespace) -> int:
-    """Show a district's playbook, or put one (a JSON file): that also creates the district."""
+def _eligibility(district: str) -> str:
     url = os.environ.get("ELIGIBILITY_URL", f"http://127.0.0.1:{SERVICES['eligibility']}")
-    path = f"{url}/v1/districts/{args.district}/playbook"
-    answer = httpx.put(path, json=json.loads(Path(args.put).read_text()), timeout=30) if args.put else httpx.get(path, timeout=30)
+    return f"{url}/v1/districts/{district}"
+
+
+def _refused(answer: httpx.Response) -> bool:
     if answer.status_code >= 400:
         console.print(f"[red]{answer.status_code}[/] {answer.text}")
+    return answer.status_code >= 400
+
+
+def playbook(args: argparse.Namespace) -> int:
+    """Show a district's playbook, or put one (a JSON file): that also creates the district."""
+    path = f"{_eligibility(args.district)}/playbook"
+    answer = httpx.put(path, json=json.loads(Path(args.put).read_text()), timeout=30) if args.put else httpx.get(path, timeout=30)
+    if _refused(answer):
         return 1
     console.print_json(answer.text)
+    return 0
+
+
+def rebuild(args: argparse.Namespace) -> int:
+    """Evaluate a school year again under the district's playbook as it is now; list what would change, or apply it."""
+    answer = httpx.post(f"{_eligibility(args.district)}/rebuilds", json={"schoolYear": args.school_year,
+                        "apply": args.apply}, timeout=600)  # fmt: skip
+    if _refused(answer):
+        return 1
+    report = answer.json()
+    table = Table(title=f"{args.district}, school year {args.school_year}: {report['students']:,} students evaluated")
+    for column in ("student", "rule", "tier", "change", "absent days", "truant days", "absence rate"):
+        table.add_column(column)
+    for change in report["changes"]:
+        m = change["metrics"]
+        rate = "-" if m["absenceRate"] is None else f"{m['absenceRate']:.1%}"
+        table.add_row(change["studentId"], change["ruleId"], str(change["tier"]), change["type"].split(".")[1],
+                      str(m["absentDays"]), str(m["truantDays"]), rate)  # fmt: skip
+    console.print(table if report["changes"] else "No rule state would change.")
+    totals = f"{report['crossed']:,} crossing(s) and {report['cleared']:,} clearing(s)"
+    console.print(f"{totals} emitted; consumers apply later records on top." if report["applied"]
+                  else f"{totals} would be emitted. Nothing changed: run again with --apply to emit them.")  # fmt: skip
     return 0
 
 
@@ -170,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("district")
     book.add_argument("--put", metavar="FILE", help="a playbook as JSON (see GET first)")
     book.set_defaults(run=playbook)
+    year = commands.add_parser("rebuild", help="a school year's rule states under the playbook as it is now")
+    year.add_argument("district")
+    year.add_argument("--school-year", type=int, required=True, help="named by the year it ends in, e.g. 2026")
+    year.add_argument("--apply", action="store_true", help="emit the changes (without it, only list them)")
+    year.set_defaults(run=rebuild)
     args = parser.parse_args(argv)
     return args.run(args)
 

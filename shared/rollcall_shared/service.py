@@ -1,4 +1,4 @@
-"""The service shell: lifespan-owned database, producer, outbox relay and subscribers, health probes."""
+"""The service shell: lifespan-owned database, producer, outbox relay and subscribers; probes, metrics, AsyncAPI."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rollcall_shared import asyncapi
 from rollcall_shared.broker import broker_answers, ensure_topics_async, make_broker, make_producer
 from rollcall_shared.db import Database
 from rollcall_shared.logs import CORRELATION_HEADER, configure_logging, correlated, new_correlation_id
@@ -150,6 +151,10 @@ def create_service_app(
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the topics it sends and receives")
+    async def asyncapi_document() -> dict[str, Any]:
+        return asyncapi.document(service)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

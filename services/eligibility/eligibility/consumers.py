@@ -103,7 +103,7 @@ async def _apply(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRe
     async with rt.database.transaction() as session:
         consumed(session, records, settings.consumer_group)
         changes = await eligibility.apply(session, events, {record.partition for record in records})
-        await publish_threshold_changes(session, changes, correlation)
+        await publish_threshold_changes(session, [(change, correlation.get(cause.event_id)) for change, cause in changes])
         for record, reason in poison:
             await publish_dead_letter(session, record, reason, settings.consumer_group)
     rt.relay.wake()

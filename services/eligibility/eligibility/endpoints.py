@@ -1,9 +1,9 @@
-"""The eligibility API: a student's summary, students by rule state, the district's playbook."""
+"""The eligibility API: a student's summary, students by rule state, the district's playbook and rebuilds."""
 
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -15,9 +15,10 @@ from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from eligibility import repository
+from eligibility.rebuild import rebuild
 from eligibility.playbook import Playbook, RuleId
 from eligibility.rules import RuleState
-from eligibility.schemas import StudentPage, StudentSummary
+from eligibility.schemas import RebuildReport, RebuildRequest, RuleChange, StudentPage, StudentSummary
 
 router = APIRouter(prefix="/v1/districts/{district_id}", tags=["eligibility"])
 
@@ -67,9 +68,30 @@ async def get_playbook(district_id: DistrictId, session: Session) -> Playbook:
 
 @router.put("/playbook", response_model=Playbook, response_model_by_alias=True)
 async def put_playbook(district_id: DistrictId, playbook: Playbook, session: Session) -> Playbook:
-    """Set the district's playbook; it applies from the next change of each student."""
+    """Set the district's playbook; it applies from the next change of each student (or a rebuild)."""
     await repository.save_playbook(session, district_id, playbook)
     return playbook
+
+
+@router.post("/rebuilds", response_model=RebuildReport, response_model_by_alias=True)
+async def rebuild_school_year(district_id: DistrictId, request: RebuildRequest, session: Session) -> RebuildReport:
+    """Evaluate a school year again under the playbook as it is now: what would cross and clear, emitted if `apply`."""
+    students, changes = await rebuild(
+        session, district_id=district_id, school_year=request.school_year, apply=request.apply, now=datetime.now(UTC)
+    )
+    crossed = sum(change.type == "threshold.crossed" for change in changes)
+    return RebuildReport(
+        district_id=district_id,
+        school_year=request.school_year,
+        applied=request.apply,
+        students=students,
+        crossed=crossed,
+        cleared=len(changes) - crossed,
+        changes=[
+            RuleChange(student_id=c.student_id, rule_id=c.rule_id, tier=c.tier, type=c.type, metrics=c.metrics)
+            for c in changes
+        ],
+    )
 
 
 async def _summaries(session: AsyncSession, district_id: str, year: int, ids: list[str]) -> list[StudentSummary]:

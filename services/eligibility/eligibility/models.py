@@ -127,3 +127,17 @@ class DistrictPlaybook(Base):
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Rebuild(Base):
+    """A school year's rule states evaluated again under the district's playbook, and what it changed."""
+
+    __tablename__ = "rebuild"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    district_id: Mapped[str] = mapped_column(ID, index=True)
+    school_year: Mapped[int] = mapped_column(Integer)
+    students: Mapped[int] = mapped_column(Integer)
+    crossed: Mapped[int] = mapped_column(Integer)
+    cleared: Mapped[int] = mapped_column(Integer)
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import topics
 from rollcall_shared.dead_letters import dead_letter
-from rollcall_shared.events import AttendanceEvent, ThresholdChanged
+from rollcall_shared.events import ThresholdChanged
 from rollcall_shared.metrics import count_on_commit
 from rollcall_shared.logs import CORRELATION_HEADER
 from rollcall_shared.outbox import Outbox
@@ -24,12 +24,8 @@ THRESHOLD_CHANGES = Counted("rollcall_threshold_changes_total", "Crossings and c
 log = logging.getLogger(__name__)
 
 
-async def publish_threshold_changes(
-    session: AsyncSession,
-    changes: list[tuple[ThresholdChanged, AttendanceEvent]],
-    correlation: dict[str, str],
-) -> None:
-    """Queue each change on `eligibility.thresholds.v1`, carrying its cause's correlation id."""
+async def publish_threshold_changes(session: AsyncSession, changes: list[tuple[ThresholdChanged, str | None]]) -> None:
+    """Queue each change on `eligibility.thresholds.v1` with the correlation id of what caused it."""
     await outbox.add(
         session,
         [
@@ -37,14 +33,14 @@ async def publish_threshold_changes(
                 topics.THRESHOLDS,
                 topics.student_key(change.district_id, change.student_id),
                 change.to_json(),
-                {CORRELATION_HEADER: correlation[cause.event_id]} if cause.event_id in correlation else None,
+                {CORRELATION_HEADER: correlation} if correlation else None,
             )
-            for change, cause in changes
+            for change, correlation in changes
         ],
     )
-    for change, cause in changes:
+    for change, correlation in changes:
         log.info("%s %s, event %s", change.type, change.rule_id, change.event_id,
-                 extra={"correlation_id": correlation.get(cause.event_id)})  # fmt: skip
+                 extra={"correlation_id": correlation} if correlation else None)  # fmt: skip
     for (rule, kind), count in Counter((change.rule_id, change.type) for change, _ in changes).items():
         count_on_commit(session, THRESHOLD_CHANGES, count, rule=rule, type=kind)
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.db import one_of, upsert
@@ -251,3 +251,38 @@ async def save_playbook(session: AsyncSession, district_id: str, playbook: Playb
         [{"district_id": district_id, "document": playbook.model_dump(mode="json")}],
         keys=["district_id"],
     )
+
+
+async def lock_partitions(session: AsyncSession, topic: str) -> None:
+    """Hold every partition lease of the topic until this transaction ends: consumers wait for it."""
+    table = models.PartitionLease.__table__
+    await session.execute(select(table.c.partition).where(table.c.topic == topic).order_by(table.c.partition)
+                          .with_for_update())  # fmt: skip
+
+
+async def last_rebuilds(session: AsyncSession, district_ids: Collection[str]) -> dict[str, int]:
+    """The id of each district's last rebuild (0 for none)."""
+    rows = await session.execute(
+        select(models.Rebuild.district_id, func.max(models.Rebuild.id))
+        .where(models.Rebuild.district_id.in_(list(district_ids)))
+        .group_by(models.Rebuild.district_id)
+    )
+    found = dict(rows.all())
+    return {d: found.get(d, 0) for d in district_ids}
+
+
+async def students_of_year(session: AsyncSession, district_id: str, school_year: int) -> list[str]:
+    year = models.StudentYear
+    rows = await session.scalars(
+        select(year.student_id).where(year.district_id == district_id, year.school_year == school_year)
+        .order_by(year.student_id)
+    )  # fmt: skip
+    return list(rows)
+
+
+async def record_rebuild(
+    session: AsyncSession, district_id: str, school_year: int, students: int, crossed: int, cleared: int
+) -> None:
+    session.add(models.Rebuild(district_id=district_id, school_year=school_year, students=students,
+                               crossed=crossed, cleared=cleared))  # fmt: skip
+    await session.flush()

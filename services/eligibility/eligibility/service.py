@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,11 +43,13 @@ class Eligibility:
         self.topic = topic
         self.leases: dict[int, int] = {}
         self._schools: dict[SchoolKey, tuple[int, SchoolDays]] = {}
+        self._rebuilds: dict[str, int] = {}
 
     def forget(self) -> None:
         """Drop every cached state (partitions were reassigned)."""
         self.students.clear()
         self._schools.clear()
+        self._rebuilds.clear()
 
     async def take(self, session: AsyncSession, partitions: set[int]) -> None:
         self.forget()
@@ -70,13 +72,14 @@ class Eligibility:
         events = [e for e in events if e.event_id in fresh]
         student_events = [e for e in events if isinstance(e, StudentEvent)]
         keys = list(dict.fromkeys((e.district_id, e.student_id) for e in student_events))
+        await self._forget_rebuilt(session, {d for d, _ in keys})
         states = await self._load_students(session, keys)
         playbooks = await repository.playbooks(session, {d for d, _ in keys})
         school_keys = {(e.district_id, e.school_id) for e in events if hasattr(e, "school_id")}
         school_keys |= {(d, school) for (d, _), st in states.items() for school, _ in st.history.enrollments}
         schools = await self._load_schools(session, school_keys)
         days_changed: dict[SchoolKey, dict[date, bool]] = {}
-        calendars = _Calendars(schools)
+        calendars = Calendars(schools)
         changes: list[tuple[ThresholdChanged, AttendanceEvent]] = []
         try:
             for event in events:
@@ -88,7 +91,13 @@ class Eligibility:
                 key = (event.district_id, event.student_id)
                 state = states[key]
                 for year in sorted(state.apply(event)):
-                    changes += _evaluate(state, key, year, event, calendars, playbooks[event.district_id])
+                    changes += [
+                        (change, event)
+                        for change in evaluate_year(
+                            state, key, year, calendars=calendars, playbook=playbooks[event.district_id],
+                            school_id=event.school_id, occurred_at=event.recorded_at,
+                        )
+                    ]
             await repository.save_students(session, states)
             await repository.save_school_days(session, days_changed)
         except BaseException:
@@ -102,6 +111,13 @@ class Eligibility:
         for key in days_changed:
             self._schools.pop(key, None)
         return changes
+
+    async def _forget_rebuilt(self, session: AsyncSession, district_ids: set[str]) -> None:
+        """Drop the cached students of a district whose state a rebuild has rewritten since."""
+        for district_id, rebuild in (await repository.last_rebuilds(session, district_ids)).items():
+            if self._rebuilds.get(district_id) != rebuild:
+                self.students.evict_district(district_id)
+                self._rebuilds[district_id] = rebuild
 
     async def _load_students(self, session: AsyncSession, keys: list[StudentKey]) -> dict[StudentKey, StudentState]:
         states: dict[StudentKey, StudentState] = {}
@@ -146,7 +162,7 @@ def _learn_closed_days(
         days_changed.setdefault(key, {}).update(dict.fromkeys(new_days, True))
 
 
-class _Calendars:
+class Calendars:
     """The batch's school calendars, each made final only as far as one student has been told."""
 
     def __init__(self, schools: dict[SchoolKey, SchoolDays]) -> None:
@@ -165,14 +181,17 @@ class _Calendars:
         return seen
 
 
-def _evaluate(
+def evaluate_year(
     state: StudentState,
     key: StudentKey,
     year: int,
-    event: StudentEvent,
-    calendars: _Calendars,
+    *,
+    calendars: Calendars,
     playbook: Playbook,
-) -> list[tuple[ThresholdChanged, AttendanceEvent]]:
+    school_id: str,
+    occurred_at: datetime,
+) -> list[ThresholdChanged]:
+    """Evaluate one school year of a student against the playbook; moves its rule states on."""
     district_id, student_id = key
     schools = calendars.as_seen_by(state, district_id)
     metrics = compute_metrics(state.history, school_year=year, schools=schools, playbook=playbook)
@@ -190,20 +209,20 @@ def _evaluate(
         else:
             progress.clearings += 1
             progress.state, ordinal = RuleState.BELOW, progress.clearings
-        progress.changed_at = event.recorded_at
+        progress.changed_at = occurred_at
         state.changed_rules.add((year, transition.rule_id))
         change = ThresholdChanged(
             event_id=deterministic_id(district_id, student_id, year, transition.rule_id, transition.change, ordinal),
             type=transition.change.value,
             district_id=district_id,
             student_id=student_id,
-            school_id=event.school_id,
+            school_id=school_id,
             school_year=year,
             rule_id=transition.rule_id.value,
             tier=TIERS[transition.rule_id],
             metrics=metrics,
-            occurred_at=event.recorded_at,
+            occurred_at=occurred_at,
             days_missed=missed,
         )
-        changes.append((change, event))
+        changes.append(change)
     return changes

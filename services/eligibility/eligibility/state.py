@@ -124,5 +124,8 @@ class StudentCache:
         for key in keys:  # type: ignore[attr-defined]
             self._states.pop(key, None)
 
+    def evict_district(self, district_id: str) -> None:
+        self.evict([key for key in self._states if key[0] == district_id])
+
     def clear(self) -> None:
         self._states.clear()

@@ -1,0 +1,93 @@
+"""A playbook change applied to a school year at once: a dry run lists what would change, applying emits it once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date
+
+import pytest
+
+from eligibility.app import create_app
+from eligibility.settings import Settings
+from rollcall_dev.admin import main
+from rollcall_shared import topics
+from rollcall_shared.events import AttendanceCategory
+from rollcall_shared.migrations import upgrade
+from tests.support.events import Feed, school_days
+from tests.support.stack import TopicReader, publish, serve_http
+
+pytestmark = pytest.mark.integration
+
+UNEXCUSED = AttendanceCategory.UNEXCUSED_ABSENCE
+PRESENT = AttendanceCategory.IN_ATTENDANCE
+DAYS = school_days(date(2021, 9, 1), 10)
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def settings(request, kafka_bootstrap: str, databases, tmp_path) -> Settings:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'eligibility.db'}"
+        upgrade("eligibility", url)
+    else:
+        url = databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility")
+    return Settings(database_url=url, kafka_bootstrap_servers=kafka_bootstrap,
+                    consumer_group=f"eligibility-{uuid.uuid4().hex[:6]}", outbox_poll_seconds=0.05)  # fmt: skip
+
+
+def _changes(report: dict) -> list[tuple[str, str, str]]:
+    return [(c["studentId"], c["ruleId"], c["type"]) for c in report["changes"]]
+
+
+def _seen(messages: list[dict]) -> list[tuple[str, str, str]]:
+    return [(m["studentId"], m["ruleId"], m["type"]) for m in messages]
+
+
+async def test_a_lower_truancy_line_and_a_higher_one_change_only_the_students_between_them(
+    settings, kafka_bootstrap, district_id, monkeypatch, capsys
+):
+    feed = Feed(district_id).enroll("s1", DAYS[0]).enroll("s2", DAYS[0])
+    feed.daily("s1", DAYS[0], UNEXCUSED).daily("s1", DAYS[1], UNEXCUSED)
+    for day in DAYS[:5]:
+        feed.daily("s2", day, UNEXCUSED)
+    async with serve_http(create_app(settings)) as client, TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
+        monkeypatch.setenv("ELIGIBILITY_URL", str(client.base_url))
+        path = f"/v1/districts/{district_id}"
+        await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages())
+        before = list(await thresholds.wait_for(lambda m: len(m) == 3))
+        playbook = (await client.get(f"{path}/playbook")).json()
+        await client.put(f"{path}/playbook", json=playbook | {"truancy1Days": 2, "truancy2Days": 6})
+
+        assert await asyncio.to_thread(main, ["rebuild", district_id, "--school-year", "2022"]) == 0
+        dry = (await client.post(f"{path}/rebuilds", json={"schoolYear": 2022})).json()
+        untouched = list(await thresholds.settle(quiet=2))
+        s1_before = (await client.get(f"{path}/students/s1/summary", params={"schoolYear": 2022})).json()
+
+        assert await asyncio.to_thread(main, ["rebuild", district_id, "--school-year", "2022", "--apply"]) == 0
+        after = list(await thresholds.wait_for(lambda m: len(m) == 5))
+        again = (await client.post(f"{path}/rebuilds", json={"schoolYear": 2022, "apply": True})).json()
+        s1 = (await client.get(f"{path}/students/s1/summary", params={"schoolYear": 2022})).json()
+
+        # The consumer held s2 in its cache before the rebuild: a correction must start from the rebuilt state.
+        await publish(kafka_bootstrap, topics.ATTENDANCE, Feed(district_id).daily("s2", DAYS[4], PRESENT).messages())
+        await thresholds.wait_for(lambda m: len(m) >= 6)
+        corrected = await thresholds.settle(quiet=2)
+    printed = capsys.readouterr().out
+
+    expected = [("s1", "truancy-1", "threshold.crossed"), ("s2", "truancy-2", "threshold.cleared")]
+    assert sorted(_seen(before)) == [("s2", "success-plan", "threshold.crossed"), ("s2", "truancy-1", "threshold.crossed"),
+                                     ("s2", "truancy-2", "threshold.crossed")]  # fmt: skip
+    assert dry["applied"] is False and dry["students"] == 2 and _changes(dry) == expected
+    assert (dry["crossed"], dry["cleared"]) == (1, 1) and dry["changes"][0]["metrics"]["truantDays"] == 2
+    assert len(untouched) == 3 and s1_before["rules"]["truancy-1"] == "below"
+    assert "would be emitted" in printed and "1 crossing(s) and 1 clearing(s) emitted" in printed
+    assert _seen(after[3:]) == expected and after[3]["tier"] == 1 and after[3]["schoolId"] == "255901001"
+    assert again["changes"] == [] and again["students"] == 2
+    assert s1["rules"]["truancy-1"] == "crossed" and s1["truantDays"] == 2
+    assert _seen(corrected[5:]) == [("s2", "success-plan", "threshold.cleared")]
+
+
+async def test_a_rebuild_names_what_is_wrong_with_its_request(settings, district_id):
+    async with serve_http(create_app(settings)) as client:
+        answer = await client.post(f"/v1/districts/{district_id}/rebuilds", json={"schoolYear": "last"})
+    assert answer.status_code == 422 and "schoolYear" in answer.text
