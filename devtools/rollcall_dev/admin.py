@@ -1,5 +1,5 @@
 """`rollcall`: the operator's command line. Consumer lag, outbox backlogs, replaying a topic, re-driving dead letters,
-a district's playbook, and rebuilding a school year's rule states after the playbook changed.
+a district's playbook, rebuilding a school year's rule states after the playbook changed, and API clients.
 
 Broker from KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), databases from <SERVICE>_DATABASE_URL, services from
 <SERVICE>_URL (http://127.0.0.1:800x), as the services themselves read them.
@@ -26,6 +26,9 @@ from rollcall_shared import topics
 from rollcall_shared.broker import admin_client, consumer_lag, consumer_lags, partitions_of
 from rollcall_shared.db import Database
 from rollcall_shared.outbox import outbox_backlog
+from rollcall_dev import clients
+from rollcall_dev import keys
+from rollcall_dev.tokens import operator_tokens
 
 SERVICES = {"ingest": 8001, "eligibility": 8002, "notifications": 8003, "plans": 8004}
 DEAD_LETTER_HEADERS = ("x-dead-letter-reason", "x-dead-letter-source", "x-dead-letter-consumer")
@@ -149,7 +152,11 @@ def _refused(answer: httpx.Response) -> bool:
 def playbook(args: argparse.Namespace) -> int:
     """Show a district's playbook, or put one (a JSON file): that also creates the district."""
     path = f"{_eligibility(args.district)}/playbook"
-    answer = httpx.put(path, json=json.loads(Path(args.put).read_text()), timeout=30) if args.put else httpx.get(path, timeout=30)
+    auth = operator_tokens()
+    if args.put:
+        answer = httpx.put(path, json=json.loads(Path(args.put).read_text()), timeout=30, auth=auth)
+    else:
+        answer = httpx.get(path, timeout=30, auth=auth)
     if _refused(answer):
         return 1
     console.print_json(answer.text)
@@ -159,7 +166,7 @@ def playbook(args: argparse.Namespace) -> int:
 def rebuild(args: argparse.Namespace) -> int:
     """Evaluate a school year again under the district's playbook as it is now; list what would change, or apply it."""
     answer = httpx.post(f"{_eligibility(args.district)}/rebuilds", json={"schoolYear": args.school_year,
-                        "apply": args.apply}, timeout=600)  # fmt: skip
+                        "apply": args.apply}, timeout=600, auth=operator_tokens())  # fmt: skip
     if _refused(answer):
         return 1
     report = answer.json()
@@ -206,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     year.add_argument("--school-year", type=int, required=True, help="named by the year it ends in, e.g. 2026")
     year.add_argument("--apply", action="store_true", help="emit the changes (without it, only list them)")
     year.set_defaults(run=rebuild)
+    clients.register(commands)
+    keys.register(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from rollcall_dev.district import District
 from rollcall_dev.school_year import SCHOOL_YEAR
+from rollcall_dev.tokens import operator_tokens
 
 SETTLE_SECONDS = 120.0
 """How long the cases may take to stop changing after the replay."""
@@ -28,7 +29,7 @@ Case = dict[str, Any]
 def put_school_teams(district: District, plans_url: str) -> int:
     """A counselor and an attendance clerk per school, so each new case gets an owner."""
     base = f"/v1/districts/{district.district_id}"
-    with httpx.Client(base_url=plans_url, timeout=30) as client:
+    with httpx.Client(base_url=plans_url, timeout=30, auth=operator_tokens()) as client:
         for school in district.schools:
             members = [f"{school.school_id}-{role}" for role, _ in TEAM]
             for staff_id, (_, title) in zip(members, TEAM, strict=True):
@@ -50,7 +51,7 @@ class CasesOutcome:
 def cases_of(district: District, plans_url: str, folder: Path, check_alive: Callable[[], None]) -> CasesOutcome:
     """Wait for the cases to settle; a team works some of them; the effectiveness report; one case's record saved."""
     base = f"/v1/districts/{district.district_id}"
-    with httpx.Client(base_url=plans_url, timeout=60) as client:
+    with httpx.Client(base_url=plans_url, timeout=60, auth=operator_tokens()) as client:
         cases, settled = _settled_cases(client, base, check_alive)
         days = district.school_days
         start = days[len(days) // 2]

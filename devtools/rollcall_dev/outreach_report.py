@@ -17,6 +17,7 @@ from rich.table import Table
 
 from rollcall_dev.district import District
 from rollcall_dev.thresholds import ThresholdLog
+from rollcall_dev.tokens import operator_tokens
 
 OUTREACH_SECONDS = 180.0
 """How long the texts and emails of the crossings may take to go out."""
@@ -70,7 +71,7 @@ def outreach_of(
 ) -> OutreachOutcome:
     """Wait until outreach settles, print today's letters, save each batch's PDF into `folder`."""
     base = f"/v1/districts/{district.district_id}"
-    with httpx.Client(base_url=notifications_url, timeout=60) as client:
+    with httpx.Client(base_url=notifications_url, timeout=60, auth=operator_tokens()) as client:
         reaches = _get(client, f"{base}/settings")["outreach"]
         expected = sum(log.crossed(rule) for rule, sends in reaches.items() if sends)
         deadline = time.monotonic() + OUTREACH_SECONDS

@@ -10,6 +10,7 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rollcall_dev.district import DayClosed, District, Records
+from rollcall_dev.tokens import operator_tokens
 
 
 class ReplayError(Exception):
@@ -44,7 +45,7 @@ HOUSEHOLDS_SECONDS = 120.0
 def send_roster(district: District, ingest_url: str, totals: Totals) -> None:
     """POST the district's students, guardians and who lives with whom to ingest."""
     base = f"/v1/districts/{district.district_id}/ed-fi"
-    with httpx.Client(base_url=ingest_url, timeout=120) as client:
+    with httpx.Client(base_url=ingest_url, timeout=120, auth=operator_tokens()) as client:
         for step in district.roster():
             _count(totals, step, post(client, f"{base}/{step.resource}", step.items))
 
@@ -53,7 +54,7 @@ def put_outreach_settings(district: District, notifications_url: str) -> None:
     path = f"/v1/districts/{district.district_id}/settings"
     try:
         answer = httpx.put(
-            f"{notifications_url}{path}", json=district.outreach_settings(), timeout=30
+            f"{notifications_url}{path}", json=district.outreach_settings(), timeout=30, auth=operator_tokens()
         )
     except httpx.TransportError as error:
         raise ReplayError(f"PUT {path} got no answer from notifications ({error!r})") from error
@@ -67,7 +68,7 @@ def wait_for_households(district: District, notifications_url: str) -> bool:
     students = [child.student.student_id for family in families for child in family.children]
     base = f"{notifications_url}/v1/districts/{district.district_id}/students"
     deadline = time.monotonic() + HOUSEHOLDS_SECONDS
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, auth=operator_tokens()) as client:
         while students and time.monotonic() < deadline:
             students = [s for s in students if not _guardians_known(client, f"/{s}/household")]
             if students:
@@ -90,7 +91,7 @@ def replay(
     totals = totals or Totals()
     base = f"/v1/districts/{district.district_id}"
     task = progress.add_task("calendar", total=len(district.school_days), records=0)
-    with httpx.Client(base_url=ingest_url, timeout=120) as client:
+    with httpx.Client(base_url=ingest_url, timeout=120, auth=operator_tokens()) as client:
         for step in district.replay():
             if isinstance(step, DayClosed):
                 post(

@@ -19,6 +19,7 @@ from rollcall_dev.replay import Totals
 from rollcall_dev.roster import Student
 from rollcall_dev.school_year import SCHOOL_YEAR
 from rollcall_dev.thresholds import ThresholdLog
+from rollcall_dev.tokens import operator_tokens
 
 CATCH_UP_SECONDS = 300.0
 """How long eligibility may take to agree with every student's records."""
@@ -50,7 +51,7 @@ def already_loaded(district: District, eligibility_url: str) -> bool:
     """True when eligibility knows a student enrolled from the first day: an earlier replay."""
     student = next(s for s in district.students if s.enrollments[0].entry == 0)
     path = summary_path(district.district_id, student.student_id)
-    return httpx.get(f"{eligibility_url}{path}", timeout=30).status_code == 200
+    return httpx.get(f"{eligibility_url}{path}", timeout=30, auth=operator_tokens()).status_code == 200
 
 
 async def wait_for_eligibility(
@@ -68,7 +69,7 @@ async def wait_for_eligibility(
     """
     deadline = time.monotonic() + CATCH_UP_SECONDS
     async with (
-        httpx.AsyncClient(base_url=eligibility_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=eligibility_url, timeout=30, auth=operator_tokens()) as client,
         ThresholdLog(bootstrap, district.district_id) as log,
     ):
         differing = await _until_students_agree(client, district, deadline, check_alive)

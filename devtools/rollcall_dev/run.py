@@ -27,8 +27,10 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
+import httpx
 from rich.console import Console
 
+from rollcall_dev.clients import development_client
 from rollcall_dev.cases_report import cases_of, print_cases, put_school_teams
 from rollcall_dev.district import TIME_ZONE, District
 from rollcall_dev.replay import (
@@ -266,7 +268,9 @@ def prepare_outreach(district: District, notifications: Service, console: Consol
         )
 
 
-def print_where(stack: Stack, services: list[Service], bootstrap: str, console: Console) -> None:
+def print_where(
+    stack: Stack, services: list[Service], bootstrap: str, district_id: str, console: Console
+) -> None:
     console.rule("Rollcall is running")
     for service in services:
         console.print(f"  {service.name:<14} {service.url:<24} {stack.var / f'{service.name}.log'}")
@@ -278,7 +282,26 @@ def print_where(stack: Stack, services: list[Service], bootstrap: str, console: 
         console.print(sink.received)
     if services:
         console.print(f"Each service documents its API at /docs, e.g. {services[0].url}/docs")
+    by_name = {service.name: service for service in services}
+    if "ingest" in by_name:
+        print_development_key(by_name, district_id, console)
     console.print("Press Ctrl-C to stop.")
+
+
+def print_development_key(services: dict[str, Service], district_id: str, console: Console) -> None:
+    """A client of the demo district with every scope, and how to get a token with it."""
+    ingest = services["ingest"]
+    made = development_client(ingest.settings.database_url, district_id)
+    answer = httpx.post(f"{ingest.url}/oauth/token", auth=(made.client_id, made.client_secret),
+                        data={"grant_type": "client_credentials"}, timeout=30)  # fmt: skip
+    answer.raise_for_status()
+    console.print(f"Development API client of district {district_id} (every scope; a new secret each start):")
+    console.print(f"  key     {made.client_id}\n  secret  {made.client_secret}")
+    console.print(f"  token:  curl -s -u {made.client_id}:{made.client_secret} -d grant_type=client_credentials "
+                  f"{ingest.url}/oauth/token", soft_wrap=True)  # fmt: skip
+    if "eligibility" in services:
+        console.print(f"  then:   curl -H 'Authorization: Bearer <access_token>' "
+                      f"{services['eligibility'].url}/v1/districts/{district_id}/students", soft_wrap=True)  # fmt: skip
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -298,7 +321,7 @@ def main() -> int:
         services, bootstrap = start(stack, options, console)
         if options.demo:
             run_demo(stack, options, services, bootstrap, console)
-        print_where(stack, services, bootstrap, console)
+        print_where(stack, services, bootstrap, options.district_id, console)
         while True:
             stack.check_alive()
             time.sleep(0.5)

@@ -1,26 +1,95 @@
-"""Batch consumers: subscriber options, decoding with the unreadable set aside for the dead-letter topic."""
+"""Batch consumers: subscriber options, decoding, and poison messages (unreadable, or failing even alone) set aside
+for the dead-letter topic; an outage is never a reason to set one aside."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaMessage
 from faststream.middlewares import AckPolicy
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rollcall_shared.db import Database
 from rollcall_shared.dead_letters import dead_letter
 from rollcall_shared.inbox import InboxMixin, claim_new
 from rollcall_shared.logs import correlation_of
 from rollcall_shared.metrics import EVENTS_CONSUMED, count_on_commit
-from rollcall_shared.outbox import Outbox
+from rollcall_shared.outbox import Outbox, OutboxRelay
 
 log = logging.getLogger(__name__)
 
 Unreadable = list[tuple[ConsumerRecord, str]]
+UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+"""What an outage surfaces as (the database or the broker does not answer): never a reason to set a message aside."""
+
+
+def unavailable(error: BaseException) -> bool:
+    """An outage, whatever it surfaced as: a connection lost mid-batch (its session ended) is one too."""
+    return isinstance(error, UNAVAILABLE) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+async def apply_apart(
+    records: list[ConsumerRecord],
+    apply: Callable[[list[ConsumerRecord]], Awaitable[None]],
+    *,
+    database: Database,
+    relay: OutboxRelay,
+    outbox: Outbox,
+    group: str,
+    outage: Callable[[BaseException], bool] = unavailable,
+    attempts: int = 3,
+) -> None:
+    """Apply a batch; if it fails for any reason but an outage, apply each message alone (`attempts` times at
+    most) and set aside on the dead-letter topic the ones that still fail, so the partition keeps moving.
+
+    An outage is raised: the batch is left unacknowledged and redelivered.
+    """
+    try:
+        await apply(records)
+        return
+    except Exception as error:
+        if outage(error):
+            raise
+        log.warning("a batch of %d failed (%s); applying its messages alone", len(records), type(error).__name__)
+    for record in records:
+        if (failure := await apply_alone(record, apply, outage=outage, attempts=attempts)) is None:
+            continue
+        log.error("dead-lettered the message at %s/%d/%d: %s", record.topic, record.partition, record.offset,
+                  type(failure).__name__)  # fmt: skip
+        async with database.transaction() as session:
+            await dead_letter(outbox, session, record, f"{type(failure).__name__}: {failure}", group)
+        relay.wake()
+
+
+async def apply_alone(
+    record: ConsumerRecord,
+    apply: Callable[[list[ConsumerRecord]], Awaitable[None]],
+    *,
+    outage: Callable[[BaseException], bool] = unavailable,
+    attempts: int = 3,
+) -> Exception | None:
+    """Apply one message, `attempts` times at most; None once applied, else what it still fails with.
+
+    An outage is raised, never counted as an attempt.
+    """
+    failure: Exception | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            await apply([record])
+            return None
+        except Exception as error:
+            if outage(error):
+                raise
+            failure = error
+            await asyncio.sleep(0.05 * attempt)
+    return failure
 
 
 async def records_as_they_are(message: KafkaMessage) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeEngine
 
 from rollcall_shared.db import async_url, create_engine
+from rollcall_shared.encrypted_rows import EncryptedTable, decrypting, encrypting, rewrite_all
+from rollcall_shared.encryption import KeyRing
 
 
 def alembic_config(package: str, url: str) -> Config:
@@ -58,3 +62,22 @@ def run_env(metadata: MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def encrypt_columns(name: str, keys: tuple[str, ...], columns: dict[str, TypeEngine], ring: KeyRing) -> None:
+    """A migration's step: `columns` (name -> type they had) become text, and the values they hold ciphertext."""
+    _retype(name, {column: (was, Text()) for column, was in columns.items()})
+    rewrite_all(op.get_bind(), EncryptedTable(name, keys, tuple(columns)), encrypting(ring, list(columns)))
+
+
+def decrypt_columns(name: str, keys: tuple[str, ...], columns: dict[str, TypeEngine], ring: KeyRing) -> None:
+    """The step undone: the values made plain again, and `columns` given back the types they had."""
+    rewrite_all(op.get_bind(), EncryptedTable(name, keys, tuple(columns)), decrypting(ring, list(columns)))
+    _retype(name, {column: (Text(), was) for column, was in columns.items()})
+
+
+def _retype(name: str, changes: dict[str, tuple[TypeEngine, TypeEngine]]) -> None:
+    with op.batch_alter_table(name) as batch:
+        for column, (was, becomes) in changes.items():
+            cast = becomes.compile(dialect=postgresql.dialect())
+            batch.alter_column(column, existing_type=was, type_=becomes, postgresql_using=f"{column}::{cast}")

@@ -18,6 +18,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import asyncapi
+from rollcall_shared.auth import SigningKeys
 from rollcall_shared.broker import broker_answers, ensure_topics_async, make_broker, make_producer
 from rollcall_shared.db import Database
 from rollcall_shared.logs import CORRELATION_HEADER, configure_logging, correlated, new_correlation_id
@@ -86,6 +87,8 @@ def create_service_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.signing_keys.development:
+            log.warning("tokens are signed with the development key: set AUTH_SIGNING_KEYS outside development")
         database = Database(settings.database_url)
         await ensure_topics_async(settings.kafka_bootstrap_servers, settings.topic_partitions)
         producer = make_producer(settings.kafka_bootstrap_servers)
@@ -126,6 +129,7 @@ def create_service_app(
             await database.dispose()
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.state.signing_keys = SigningKeys(settings.auth_signing_keys)
     install_problem_handlers(app)
 
     @app.middleware("http")

@@ -3,6 +3,8 @@
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rollcall_shared.auth import DEVELOPMENT_SIGNING_KEYS
+
 
 class ServiceSettings(BaseSettings):
     """Defaults run on one laptop (bundled broker, SQLite); production sets the environment."""
@@ -23,5 +25,9 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.2
     log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON", "log_json"))
     """JSON log lines on stderr, with correlation ids (`LOG_JSON=false`: the process's logging as it is)."""
+    auth_signing_keys: str = Field(
+        default=DEVELOPMENT_SIGNING_KEYS, validation_alias=AliasChoices("AUTH_SIGNING_KEYS", "auth_signing_keys")
+    )
+    """Bearer-token keys every service shares: `kid:secret,...` (secrets of 32+ characters); the first signs."""
     metrics_seconds: float = 15.0
     """How often gauges (outbox backlog, consumer lag, open cases) are refreshed for `/metrics`."""

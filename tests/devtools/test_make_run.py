@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from rollcall_dev.school_year import SCHOOL_YEAR
 from rollcall_shared.local_broker import port_open
 
 pytestmark = pytest.mark.e2e
@@ -101,6 +103,7 @@ def test_make_run_replays_the_demo_and_stops_every_process_on_ctrl_c(tmp_path: P
     try:
         printed = _wait_for(output, "Press Ctrl-C to stop.", process, seconds=480)
         assert process.poll() is None, printed
+        _assert_the_development_key_opens_the_demo_district(printed, *service_ports[:2])
         process.send_signal(signal.SIGINT)
         code = process.wait(60)
     finally:
@@ -125,6 +128,16 @@ def test_make_run_replays_the_demo_and_stops_every_process_on_ctrl_c(tmp_path: P
     assert printed.rstrip().endswith("Stopped.")
     assert _processes_mentioning(str(tmp_path)) == []
     assert not any(port_open("127.0.0.1", port) for port in (broker_port, *ports))
+
+
+def _assert_the_development_key_opens_the_demo_district(printed: str, ingest_port: int, eligibility_port: int) -> None:
+    key, secret = re.search(r"key\s+(\S+)\s+secret\s+(\S+)", printed).groups()
+    issued = httpx.post(f"http://127.0.0.1:{ingest_port}/oauth/token", auth=(key, secret),
+                        data={"grant_type": "client_credentials"}, timeout=30)  # fmt: skip
+    assert issued.status_code == 200, issued.text
+    students = httpx.get(f"http://127.0.0.1:{eligibility_port}/v1/districts/e2e-demo/students",
+                         params={"schoolYear": SCHOOL_YEAR}, headers={"Authorization": f"Bearer {issued.json()['access_token']}"}, timeout=30)  # fmt: skip
+    assert key == "dev-e2e-demo" and students.status_code == 200 and students.json()["items"], students.text
 
 
 def _assert_outreach_reached_families(printed: str, var: Path) -> None:

@@ -81,7 +81,8 @@ async def test_a_lower_truancy_line_and_a_higher_one_change_only_the_students_be
     assert (dry["crossed"], dry["cleared"]) == (1, 1) and dry["changes"][0]["metrics"]["truantDays"] == 2
     assert len(untouched) == 3 and s1_before["rules"]["truancy-1"] == "below"
     assert "would be emitted" in printed and "1 crossing(s) and 1 clearing(s) emitted" in printed
-    assert _seen(after[3:]) == expected and after[3]["tier"] == 1 and after[3]["schoolId"] == "255901001"
+    assert sorted(_seen(after[3:])) == expected
+    assert [(m["tier"], m["schoolId"]) for m in after[3:] if m["studentId"] == "s1"] == [(1, "255901001")]
     assert again["changes"] == [] and again["students"] == 2
     assert s1["rules"]["truancy-1"] == "crossed" and s1["truantDays"] == 2
     assert _seen(corrected[5:]) == [("s2", "success-plan", "threshold.cleared")]

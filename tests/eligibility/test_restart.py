@@ -3,45 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
-from datetime import date
 
 import pytest
 
 from rollcall_shared import topics
-from rollcall_shared.events import AttendanceCategory
-from tests.support.events import Feed, school_days
+from tests.support.events import district_feed
 from tests.support.oracle import expected_threshold_ids
 from tests.support.process import ServiceProcess
 from tests.support.stack import TopicReader, publish
 
 pytestmark = pytest.mark.integration
 
-CATEGORIES = [AttendanceCategory.UNEXCUSED_ABSENCE, AttendanceCategory.EXCUSED_ABSENCE, AttendanceCategory.TARDY]
-
-
-def _district_feed(district_id: str, students: int, days: int) -> Feed:
-    rng = random.Random(7)
-    calendar = school_days(date(2021, 8, 23), days)
-    feed = Feed(district_id).calendar(calendar)
-    ids = [f"{n:06d}" for n in range(students)]
-    for student in ids:
-        feed.enroll(student, calendar[0])
-    for number, day in enumerate(calendar):
-        for student in ids:
-            if rng.random() < 0.08:
-                category = rng.choice(CATEGORIES)
-                feed.daily(student, day, category, minutes=rng.choice([10, 45]) if category == "Tardy" else None)
-            if rng.random() < 0.01:  # the SIS corrects an earlier day to present
-                feed.daily(student, rng.choice(calendar[: number + 1]), AttendanceCategory.IN_ATTENDANCE)
-        for student in ids:
-            feed.close(student, day, [day])
-    return feed
-
 
 async def test_killed_eligibility_resumes_and_emits_each_crossing_once(kafka_bootstrap, databases, district_id, tmp_path):
-    feed = _district_feed(district_id, students=250, days=30)
+    feed = district_feed(district_id, students=250, days=30)
     expected = expected_threshold_ids(feed.events)
     env = {
         "ELIGIBILITY_DATABASE_URL": databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility"),
@@ -72,7 +48,7 @@ async def test_killed_eligibility_resumes_and_emits_each_crossing_once(kafka_boo
 async def test_a_second_consumer_joining_mid_stream_takes_over_partitions_without_a_second_crossing(
     kafka_bootstrap, databases, district_id, tmp_path
 ):
-    feed = _district_feed(district_id, students=250, days=30)
+    feed = district_feed(district_id, students=250, days=30)
     expected = expected_threshold_ids(feed.events)
     env = {
         "ELIGIBILITY_DATABASE_URL": databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from ingest.app import create_app
 from ingest.settings import Settings
 from tests.support.grand_bend import FILES
+from tests.support.auth import EVERY_SCOPE
 
 GRAND_BEND = str(FILES)
 
@@ -74,7 +76,8 @@ class Ingest:
 @pytest.fixture(scope="session")
 async def ingest(kafka_bootstrap: str, databases) -> AsyncIterator[Ingest]:
     settings = Settings(
-        database_url=databases.create("ingest", migrate="ingest"),
+        # a name of its own: tests/fuzz runs this fixture too, in the same session
+        database_url=databases.create(f"ingest_{uuid.uuid4().hex[:6]}", migrate="ingest"),
         kafka_bootstrap_servers=kafka_bootstrap,
         topic_partitions=4,
         max_body_bytes=2 * 1024 * 1024,
@@ -83,5 +86,5 @@ async def ingest(kafka_bootstrap: str, databases) -> AsyncIterator[Ingest]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://ingest", auth=EVERY_SCOPE) as client:
             yield Ingest(app=app, client=client, kafka_bootstrap=kafka_bootstrap)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.ingest.builders import path
 from tests.ingest.test_interchanges import load
+from tests.support.stored import plaintext_in, stored_bytes
 
 pytestmark = pytest.mark.integration
 
@@ -153,3 +154,17 @@ async def test_a_read_names_at_most_500_ids(ingest, district_id):
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
     assert "500" in refused.json()["detail"] and refused.json()["limit"] == 500
+
+
+async def test_a_contact_reads_back_as_posted_while_its_stored_row_is_ciphertext(ingest, district_id):
+    student = {"studentUniqueId": "604821", "firstName": "Tyrone", "lastSurname": "Quarshie"}
+    await ingest.post(path(district_id, "contacts"), CARMEN)
+    await ingest.post(path(district_id, "students"), student)
+
+    answer = await roster(ingest, district_id, studentId=["604821"], contactId=["778393"])
+    stored = stored_bytes(ingest.app.state.runtime.settings.database_url, district_id, "roster_document")
+
+    assert answer["contacts"] == [CARMEN] and answer["students"] == [student]
+    assert b"778393" in stored and b"604821" in stored  # the rows are there, ids in the clear
+    details = ("Carmen", "Dyer", "Wilson", "263 New Street", "Grand Bend", "342 7522", "Tyrone", "Quarshie")
+    assert plaintext_in(stored, *details) == []

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from rollcall_shared.db import Database
+from rollcall_shared.encryption import use_key_ring
 from rollcall_shared.migrations import upgrade
 
 from ingest.base import OutboxMessage
 from ingest.calendar.service import close_school_day
 from ingest.intake.service import Intake
+from ingest.settings import Settings
 from tests.ingest.builders import calendar_date, daily, enrollment
 
 
@@ -19,6 +21,7 @@ async def test_sqlite_database_keeps_current_records_and_counts_duplicates(tmp_p
     url = f"sqlite:///{tmp_path / 'ingest.db'}"
     upgrade("ingest", url)
     database = Database(url)
+    use_key_ring(database.engine, Settings().contact_key_ring())  # as the service does when it starts
     batches = [
         ("studentSchoolAssociations", [enrollment("1", "255901001", "2021-08-23")]),
         ("calendarDates", [calendar_date("255901001", "2021-09-01")]),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import httpx
+
 from rollcall_shared.events import DayMissed, Metrics, ThresholdChanged, deterministic_id
 
 SCHOOL = "255901001"
@@ -81,3 +83,16 @@ def change(
         occurred_at=datetime.now(UTC),
         days_missed=tuple(DayMissed(date=day, category="Unexcused Absence", truant=True) for day in days),
     )
+
+
+async def post_roster(sis: httpx.AsyncClient, base: str, *, students: list, contacts: list, links: list) -> None:
+    """Ed-Fi students, contacts and their associations posted to ingest under `base`, every one accepted."""
+    for resource, body in (("students", students), ("contacts", contacts), ("studentContactAssociations", links)):
+        answer = await sis.post(f"{base}/ed-fi/{resource}", json=body)
+        assert answer.status_code == 200 and answer.json()["accepted"] == len(body), answer.text
+
+
+async def household_known(notifications: httpx.AsyncClient, base: str, student_id: str) -> bool:
+    """Notifications' projection has the student's household, with a guardian."""
+    answer = await notifications.get(f"{base}/students/{student_id}/household")
+    return answer.status_code == 200 and bool(answer.json()["guardians"])

@@ -22,6 +22,7 @@ from notifications.channels.sms import signature
 from rollcall_shared import topics
 from rollcall_shared.events import ThresholdChanged
 from tests.notifications.family import change, contact, lives_with, student
+from tests.support.stored import plaintext_in, stored_bytes
 from tests.support.outside import SMS_TOKEN, notifications_settings, running_mailbox, running_sms_gateway
 from tests.support.process import free_port
 from tests.support.stack import TopicReader, publish, serve_http, until
@@ -32,13 +33,17 @@ OTHER_SCHOOL = "255901044"
 
 
 class Stack:
-    def __init__(self, district_id: str, ingest, notifications, mailbox, sms, bootstrap: str) -> None:
+    def __init__(
+        self, district_id: str, ingest, notifications, mailbox, sms, bootstrap: str, stores: dict[str, str]
+    ) -> None:
         self.district_id = district_id
         self.ingest = ingest
         self.notifications = notifications
         self.mailbox = mailbox
         self.sms = sms
         self.bootstrap = bootstrap
+        self.stores = stores
+        """Each service's database URL, to read what it holds with plain SQL."""
         self.base = f"/v1/districts/{district_id}"
 
     async def roster(self, students=(), contacts=(), links=()) -> None:
@@ -54,6 +59,15 @@ class Stack:
     async def _household(self, student_id: str) -> bool:
         answer = await self.notifications.get(f"{self.base}/students/{student_id}/household")
         return answer.status_code == 200 and bool(answer.json()["guardians"])
+
+    async def reply(self, number: str, body: str) -> None:
+        """A family's text back, as the SMS provider posts it: signed."""
+        url = f"{str(self.notifications.base_url).rstrip('/')}{self.base}/sms/inbound"
+        form = {"From": number, "To": "+15550100000", "Body": body, "MessageSid": f"SM{uuid.uuid4().hex}"}
+        answer = await self.notifications.post(
+            f"{self.base}/sms/inbound", data=form, headers={"X-Twilio-Signature": signature(url, form, SMS_TOKEN)}
+        )
+        assert answer.status_code == 204, answer.text
 
     async def cross(self, *changes: ThresholdChanged) -> None:
         await publish(self.bootstrap, topics.THRESHOLDS, [
@@ -83,19 +97,19 @@ async def stack(kafka_bootstrap, databases, tmp_path_factory):
     district_id = f"test-{uuid.uuid4().hex[:10]}"
     run = uuid.uuid4().hex[:6]
     folder = tmp_path_factory.mktemp("outreach")
+    stores = {name: databases.create(f"nt_{name}_{run}", migrate=name) for name in ("ingest", "notifications")}
     ingest = ingest_app(IngestSettings(
-        database_url=databases.create(f"nt_ingest_{run}", migrate="ingest"),
-        kafka_bootstrap_servers=kafka_bootstrap, outbox_poll_seconds=0.05,
+        database_url=stores["ingest"], kafka_bootstrap_servers=kafka_bootstrap, outbox_poll_seconds=0.05,
     ))  # fmt: skip
     with running_mailbox(folder / "mail") as mailbox, running_sms_gateway(folder / "sms") as sms:
         async with serve_http(ingest) as sis:
             port = free_port()
             settings = notifications_settings(
                 mailbox=mailbox, sms_gateway=sms,
-                database_url=databases.create(f"nt_notifications_{run}", migrate="notifications"),
+                database_url=stores["notifications"],
                 kafka_bootstrap_servers=kafka_bootstrap, consumer_group=f"notifications-{run}",
                 ingest_url=str(sis.base_url).rstrip("/"), public_url=f"http://127.0.0.1:{port}",
-                outbox_poll_seconds=0.05, dispatch_poll_seconds=0.1, hold_seconds=3,
+                outbox_poll_seconds=0.05, dispatch_poll_seconds=0.1, hold_seconds=5,
             )  # fmt: skip
             async with serve_http(notifications_app(settings), port=port) as notifications:
                 # Quiet hours would hold texts until morning wherever the suite runs at night, and past the print
@@ -103,7 +117,7 @@ async def stack(kafka_bootstrap, databases, tmp_path_factory):
                 answer = await notifications.put(f"/v1/districts/{district_id}/settings",
                                                  json={"quietHours": {}, "printTime": None})  # fmt: skip
                 assert answer.status_code == 200, answer.text
-                yield Stack(district_id, sis, notifications, mailbox, sms, kafka_bootstrap)
+                yield Stack(district_id, sis, notifications, mailbox, sms, kafka_bootstrap, stores)
 
 
 def pdf_text(pdf: bytes) -> list[str]:
@@ -219,14 +233,10 @@ async def test_stop_opts_a_number_out_at_once(stack: Stack):
         links=[lives_with("700030", "900030")],
     )
     await stack.known("700030")
-    url = f"{str(stack.notifications.base_url).rstrip('/')}{stack.base}/sms/inbound"
     form = {"From": "+14155550130", "To": "+15550100000", "Body": " stop ", "MessageSid": "SM1"}
     unsigned = await stack.notifications.post(f"{stack.base}/sms/inbound", data=form)
     assert unsigned.status_code == 403
-    answer = await stack.notifications.post(
-        f"{stack.base}/sms/inbound", data=form, headers={"X-Twilio-Signature": signature(url, form, SMS_TOKEN)}
-    )
-    assert answer.status_code == 204
+    await stack.reply("+14155550130", " stop ")
 
     await stack.cross(change(stack.district_id, "700030", "success-plan"))
     items = await stack.statuses("700030", 2)
@@ -321,3 +331,40 @@ async def test_a_district_template_is_checked_previewed_and_used_for_its_familie
     assert text["body"] == "Lakeside cares: Noa missed 3 days."
     assert (await stack.notifications.delete(path)).status_code == 204
     assert (await stack.notifications.get(path)).json()["overridden"] is False
+
+
+async def test_contact_details_are_ciphertext_at_rest_yet_reach_the_family_and_stop_still_opts_out(stack: Stack):
+    school = "255901077"  # a school with no batch printed today, whatever ran before
+    await stack.roster(
+        students=[student("700080", "Zuleika", "Marchetti")],
+        contacts=[contact("900080", "Ottoline", "Marchetti", mobile="(415) 555-0188",
+                          email="ottoline@marchetti.example", street="88 Juniper Lane")],  # fmt: skip
+        links=[lives_with("700080", "900080")],
+    )
+    await stack.known("700080")
+    await stack.reply("+14155550188", "STOP")
+    await stack.cross(change(stack.district_id, "700080", "truancy-1", school_id=school))
+    items = await stack.statuses("700080", 2)
+    if items["letter"]["status"] == "pending_approval":  # another test asked for approvals in this district
+        approval = {"outreachIds": [items["letter"]["outreachId"]]}
+        await stack.notifications.post(f"{stack.base}/outreach/approvals", json=approval)
+    [batch] = (await stack.notifications.post(f"{stack.base}/letter-batches", json={"schoolId": school})).json()
+    pdf = await stack.notifications.get(f"{stack.base}/letter-batches/{batch['batchId']}.pdf")
+    household = (await stack.notifications.get(f"{stack.base}/students/700080/household")).json()
+
+    # Read back and sent: the opted-out number gets nothing, the email and the letter carry the details.
+    assert "sms" not in items and items["email"]["status"] == "sent"
+    assert not [text for text in stack.sms.messages() if text["to"] == "+14155550188"]
+    [mail] = [mail for mail in stack.mailbox.messages() if mail["To"] == "ottoline@marchetti.example"]
+    assert "Zuleika" in mail.get_content()
+    [page, *_] = pdf_text(pdf.content)
+    assert "Ottoline Marchetti" in page and "88 Juniper Lane" in page and "Zuleika" in page
+    assert [(g["hasAddress"], g["hasEmail"], g["hasMobile"]) for g in household["guardians"]] == [(True, True, True)]
+    # Stored: ids in the clear, every name, number, address and email as ciphertext.
+    details = ("Zuleika", "Ottoline", "Marchetti", "88 Juniper Lane", "Grand Bend", "marchetti.example",
+               "+14155550188", "4155550188", "555-0188")  # fmt: skip
+    notifications = stored_bytes(stack.stores["notifications"], stack.district_id,
+                                 "student", "guardian", "outreach_item", "sms_opt_out")  # fmt: skip
+    ingest = stored_bytes(stack.stores["ingest"], stack.district_id, "roster_document")
+    assert b"900080" in notifications and b"900080" in ingest
+    assert plaintext_in(notifications, *details) == [] and plaintext_in(ingest, *details) == []

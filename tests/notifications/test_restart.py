@@ -15,6 +15,7 @@ from tests.notifications.family import change, contact, lives_with, student
 from tests.support.outside import SMS_ACCOUNT, SMS_TOKEN, running_mailbox, running_sms_gateway
 from tests.support.process import ServiceProcess
 from tests.support.stack import every_item, publish, serve_http, until
+from tests.support.auth import EVERY_SCOPE
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +45,7 @@ async def test_a_restart_mid_send_sends_no_text_or_email_twice(kafka_bootstrap, 
             notifications.env["NOTIFICATIONS_PUBLIC_URL"] = notifications.url
             notifications.start()
             try:
-                async with httpx.AsyncClient(base_url=notifications.url, timeout=30) as api:
+                async with httpx.AsyncClient(base_url=notifications.url, timeout=30, auth=EVERY_SCOPE) as api:
                     assert (await api.put(f"{base}/settings", json={"quietHours": {}})).status_code == 200
                     students = [f"71{n:04d}" for n in range(FAMILIES)]
                     await _roster(sis, base, students)

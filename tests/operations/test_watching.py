@@ -22,6 +22,7 @@ from tests.ingest.builders import daily, enrollment
 from tests.notifications.family import contact, lives_with, student
 from tests.support.process import ServiceProcess, free_port
 from tests.support.stack import publish, until
+from tests.support.auth import EVERY_SCOPE
 
 pytestmark = pytest.mark.integration
 
@@ -83,12 +84,12 @@ async def test_counters_move_by_what_a_feed_caused_and_one_correlation_id_runs_t
     base = f"/v1/districts/{district_id}"
     correlation = f"trace-{uuid.uuid4().hex[:12]}"
     first, last, mobile, email, street = FAMILY
-    async with httpx.AsyncClient(base_url=ingest.url, timeout=30) as sis:
+    async with httpx.AsyncClient(base_url=ingest.url, timeout=30, auth=EVERY_SCOPE) as sis:
         for resource, body in (("students", student(STUDENT, "Ada", "Oyelaran")),
                                ("contacts", contact(GUARDIAN, first, last, mobile=mobile, email=email, street=street)),
                                ("studentContactAssociations", lives_with(STUDENT, GUARDIAN))):  # fmt: skip
             assert (await sis.post(f"{base}/ed-fi/{resource}", json=body)).status_code == 200
-        async with httpx.AsyncClient(base_url=notifications.url, timeout=30) as api:
+        async with httpx.AsyncClient(base_url=notifications.url, timeout=30, auth=EVERY_SCOPE) as api:
             await until(lambda: _guardian_known(api, f"{base}/students/{STUDENT}/household"), 60)
         before = {name: scrape(service) for name, service in services.items()}
         headers = {"X-Correlation-Id": correlation}
@@ -97,7 +98,7 @@ async def test_counters_move_by_what_a_feed_caused_and_one_correlation_id_runs_t
         absences = await sis.post(f"{base}/ed-fi/studentSchoolAttendanceEvents",
                                   json=[daily(STUDENT, day) for day in ABSENT_DAYS], headers=headers)  # fmt: skip
         await publish(broker, topics.THRESHOLDS, [(f"{district_id}:poison", b"not json")])
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, auth=EVERY_SCOPE) as client:
         await until(lambda: _has_case(client, f"{plans.url}{base}/cases"), 90)
         after = await until(lambda: _settled(services, before), 60)
 

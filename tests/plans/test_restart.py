@@ -12,6 +12,7 @@ from rollcall_shared import topics
 from tests.notifications.family import change
 from tests.support.process import ServiceProcess
 from tests.support.stack import TopicReader, every_item, publish, until
+from tests.support.auth import EVERY_SCOPE
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ async def test_a_restart_mid_stream_opens_one_case_per_student_and_publishes_eac
     ]
     plans.start()
     try:
-        async with httpx.AsyncClient(base_url=plans.url, timeout=30) as api, \
+        async with httpx.AsyncClient(base_url=plans.url, timeout=30, auth=EVERY_SCOPE) as api, \
                 TopicReader(kafka_bootstrap, topics.CASES, district_id) as published:
             await publish(kafka_bootstrap, topics.THRESHOLDS, crossings)
             await published.wait_for(lambda seen: len(seen) >= 50, timeout=60)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import httpx
+
+from tests.support.stack import every_item
+
 OPENS = {"success-plan": ("success-plan", 2), "chronic": ("success-plan", 2), "truancy-2": ("site-intervention", 2),
          "truancy-3": ("multi-agency", 3), "severe-chronic": ("multi-agency", 3)}  # fmt: skip
 """Rule -> the kind and tier of case its crossing asks for."""
@@ -40,3 +44,18 @@ def expected_cases(events: list[dict]) -> dict[str, list[Case]]:
                 cases[student][-1] = ("closed", *cases[student][-1][1:])
                 del standing[student]
     return dict(cases)
+
+
+def cases_by_student(cases: list[dict]) -> dict[str, list[Case]]:
+    """What the cases API lists, in the shape `expected_cases` gives (each student's cases sorted: one batch may
+    open and close cases at the same moment)."""
+    found: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        found[case["studentId"]].append((case["status"], case["kind"], case["tier"]))
+    return {student: sorted(each) for student, each in found.items()}
+
+
+async def cases_as(client: httpx.AsyncClient, base: str, wanted: dict[str, list[Case]]) -> list[dict] | None:
+    """Every case of the district once they are the ones `wanted` calls for; None until then."""
+    cases = await every_item(client, f"{base}/cases")
+    return cases if cases_by_student(cases) == {s: sorted(each) for s, each in wanted.items()} else None

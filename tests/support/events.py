@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -72,3 +73,24 @@ class Feed:
                    else topics.school_key(self.district_id, event.school_id))  # type: ignore[attr-defined]
             out.append((key, event.to_json()))
         return out
+
+
+def district_feed(district_id: str, students: int, days: int, seed: int = 7) -> Feed:
+    """A school's term at random: absences and tardies, now and then a day corrected to present, every day closed."""
+    rng = random.Random(seed)
+    categories = [AttendanceCategory.UNEXCUSED_ABSENCE, AttendanceCategory.EXCUSED_ABSENCE, AttendanceCategory.TARDY]
+    calendar = school_days(date(2021, 8, 23), days)
+    feed = Feed(district_id).calendar(calendar)
+    ids = [f"{n:06d}" for n in range(students)]
+    for student in ids:
+        feed.enroll(student, calendar[0])
+    for number, day in enumerate(calendar):
+        for student in ids:
+            if rng.random() < 0.08:
+                category = rng.choice(categories)
+                feed.daily(student, day, category, minutes=rng.choice([10, 45]) if category == "Tardy" else None)
+            if rng.random() < 0.01:  # the SIS corrects an earlier day to present
+                feed.daily(student, rng.choice(calendar[: number + 1]), AttendanceCategory.IN_ATTENDANCE)
+        for student in ids:
+            feed.close(student, day, [day])
+    return feed

@@ -1,7 +1,8 @@
 """The outside systems notifications talks to, run in this process on free ports.
 
 The mailbox (SMTP) and the SMS gateway are the ones `make run` starts; the callback receiver
-stands in for an HTTP endpoint the gateway calls back. Each is a context manager:
+stands in for an HTTP endpoint the gateway calls back; the slow mail server and the flaky SMS
+provider stand in for providers having a bad day. Each is a context manager:
 
     with running_mailbox(tmp_path / "mail") as mailbox:
         settings = notifications_settings(mailbox=mailbox)
@@ -12,14 +13,21 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import parse_qsl
 
+import httpx
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI, Request, Response
 from notifications.settings import Settings
 from pydantic import SecretStr
 from rollcall_dev.mailbox import Mailbox
@@ -43,10 +51,10 @@ def running_mailbox(folder: Path) -> Iterator[Mailbox]:
 
 @contextmanager
 def running_sms_gateway(
-    folder: Path, *, account: str = SMS_ACCOUNT, token: str = SMS_TOKEN
+    folder: Path, *, account: str = SMS_ACCOUNT, token: str = SMS_TOKEN, callback_delay: float = 0.05
 ) -> Iterator[SmsGatewayServer]:
     """The local SMS provider on a free port; `.base_url`, `.messages()`."""
-    gateway = SmsGatewayServer(folder, port=0, account=account, token=token).start()
+    gateway = SmsGatewayServer(folder, port=0, account=account, token=token, callback_delay=callback_delay).start()
     try:
         yield gateway
     finally:
@@ -120,3 +128,83 @@ class CallbackReceiver:
     def __exit__(self, *_: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class SlowMailServer:
+    """An SMTP server on a free port that keeps every message it is given, and is slow when told to.
+
+    `stall("before", n)`: the next `n` sessions wait `seconds` before answering MAIL FROM (nothing handed
+    over yet); `stall("after", n)`: they keep the message, then wait `seconds` before confirming it.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.host, self.port = "127.0.0.1", free_port()
+        self.attempts: list[float] = []
+        """When each session began its message (MAIL FROM), by the monotonic clock."""
+        self._kept: list[bytes] = []
+        self._stalls = {"before": 0, "after": 0}
+        self._controller = Controller(self, hostname=self.host, port=self.port, server_hostname="localhost")
+
+    def stall(self, when: Literal["before", "after"], times: int) -> None:
+        self._stalls[when] = times
+
+    def messages(self) -> list[EmailMessage]:
+        return [BytesParser(policy=policy.default).parsebytes(raw) for raw in self._kept]  # type: ignore[misc]
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        self.attempts.append(time.monotonic())
+        await self._maybe_stall("before")
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self._kept.append(envelope.original_content or envelope.content)
+        await self._maybe_stall("after")
+        return "250 2.0.0 Kept"
+
+    async def _maybe_stall(self, when: str) -> None:
+        if self._stalls[when] > 0:
+            self._stalls[when] -= 1
+            await asyncio.sleep(self.seconds)
+
+    def __enter__(self) -> Self:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._controller.stop()
+
+
+class FlakySmsProvider:
+    """An SMS provider's front that passes texts on to `gateway`, and fails when told to (`app`, to serve).
+
+    `fail("500", n)`: the next `n` texts are answered 500 and not passed on; `fail("late", n)`: they are
+    passed on, then answered `seconds` later, after the caller has given up.
+    """
+
+    def __init__(self, gateway: SmsGatewayServer, seconds: float) -> None:
+        self.gateway, self.seconds = gateway, seconds
+        self.attempts: list[float] = []
+        """When each text was posted, by the monotonic clock."""
+        self._plan: deque[str] = deque()
+        self.app = FastAPI()
+        self.app.post("/v1/Messages")(self._message)
+
+    def fail(self, how: Literal["500", "late"], times: int) -> None:
+        self._plan.extend([how] * times)
+
+    async def _message(self, request: Request) -> Response:
+        self.attempts.append(time.monotonic())
+        trouble = self._plan.popleft() if self._plan else None
+        if trouble == "500":
+            return Response('{"code": 20500, "status": 500}', status_code=500, media_type="application/json")
+        passed = {name: value for name, value in request.headers.items()
+                  if name in ("authorization", "content-type", "idempotency-key")}  # fmt: skip
+        async with httpx.AsyncClient() as client:
+            body = await request.body()
+            answer = await client.post(f"{self.gateway.base_url}/Messages", content=body, headers=passed)
+        if trouble == "late":
+            await asyncio.sleep(self.seconds)
+        return Response(answer.content, status_code=answer.status_code, media_type="application/json")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
+from tests.support.auth import EVERY_SCOPE
 from tests.support.process import free_port
 
 
@@ -23,15 +25,14 @@ async def serve(app: FastAPI, base_url: str = "http://service") -> AsyncIterator
     """The app with its lifespan running (database, relay, subscribers) and a client to call it."""
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=60) as client:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=60, auth=EVERY_SCOPE) as client:
             yield client
 
 
 @asynccontextmanager
 async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """The app on a real local port (for services that call each other, or providers that call back)."""
-    port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server, port = _local_server(app, port)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -39,11 +40,38 @@ async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[htt
             raise RuntimeError("the server stopped before it started")
         await asyncio.sleep(0.05)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, auth=EVERY_SCOPE) as client:
             yield client
     finally:
         server.should_exit = True
         await task
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI, timeout: float = 60) -> Iterator[str]:
+    """The app on a real local port, run by a thread with an event loop of its own; yields its URL.
+
+    For synchronous callers (schemathesis, requests), which would block the test's own event loop.
+    """
+    server, port = _local_server(app)
+    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the server did not start (its lifespan failed?)")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+
+
+def _local_server(app: FastAPI, port: int | None = None) -> tuple[uvicorn.Server, int]:
+    port = port or free_port()
+    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")), port
 
 
 async def publish(bootstrap: str, topic: str, messages: list[tuple[str, bytes]]) -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from functools import partial
 
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from rollcall_shared import topics
-from rollcall_shared.consuming import consumed, records_as_they_are
+from rollcall_shared.consuming import apply_alone, consumed, records_as_they_are, unavailable
 from rollcall_shared.events import AttendanceEvent, attendance_event
 from rollcall_shared.inbox import claim_new
 from rollcall_shared.logs import correlation_of
@@ -26,9 +27,6 @@ from eligibility.service import Eligibility, Fenced
 from eligibility.settings import Settings
 
 log = logging.getLogger(__name__)
-
-UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
-
 
 class PartitionLeases(ConsumerRebalanceListener):
     """On every assignment, take the partitions' leases before reading any state."""
@@ -74,15 +72,16 @@ async def consume(rt: Runtime, eligibility: Eligibility, records: list[ConsumerR
         try:
             await _apply(rt, eligibility, records, settings)
             return
-        except UNAVAILABLE:
-            await asyncio.sleep(min(2**attempt, 10))
-            if attempt == settings.max_attempts:
-                raise  # redelivered once the database answers again; never dead-lettered
-        except (Fenced, DBAPIError):
-            await asyncio.sleep(0.05 * attempt)
-        except Exception:
-            log.exception("batch of %d attendance events failed; isolating", len(records))
-            break
+        except Exception as error:
+            if unavailable(error):
+                await asyncio.sleep(min(2**attempt, 10))
+                if attempt == settings.max_attempts:
+                    raise  # redelivered once the database answers again; never dead-lettered
+            elif isinstance(error, Fenced | DBAPIError):
+                await asyncio.sleep(0.05 * attempt)
+            else:
+                log.exception("batch of %d attendance events failed; isolating", len(records))
+                break
     for record in records:
         await _apply_alone(rt, eligibility, record, settings)
 
@@ -100,26 +99,25 @@ async def _apply(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRe
         events.append(event)
         if value := correlation_of(record):
             correlation[event.event_id] = value
-    async with rt.database.transaction() as session:
-        consumed(session, records, settings.consumer_group)
-        changes = await eligibility.apply(session, events, {record.partition for record in records})
-        await publish_threshold_changes(session, [(change, correlation.get(cause.event_id)) for change, cause in changes])
-        for record, reason in poison:
-            await publish_dead_letter(session, record, reason, settings.consumer_group)
+    try:
+        async with rt.database.transaction() as session:
+            consumed(session, records, settings.consumer_group)
+            changes = await eligibility.apply(session, events, {record.partition for record in records})
+            caused = [(change, correlation.get(cause.event_id)) for change, cause in changes]
+            await publish_threshold_changes(session, caused)
+            for record, reason in poison:
+                await publish_dead_letter(session, record, reason, settings.consumer_group)
+    except BaseException:
+        eligibility.forget()  # the cache holds the batch as applied; the rolled-back database does not
+        raise
     rt.relay.wake()
 
 
 async def _apply_alone(rt: Runtime, eligibility: Eligibility, record: ConsumerRecord, settings: Settings) -> None:
-    error: Exception | None = None
-    for attempt in range(1, settings.max_attempts + 1):
-        try:
-            await _apply(rt, eligibility, [record], settings)
-            return
-        except UNAVAILABLE:
-            raise
-        except Exception as failure:
-            error = failure
-            await asyncio.sleep(0.05 * attempt)
+    alone = partial(_apply, rt, eligibility, settings=settings)
+    error = await apply_alone(record, alone, attempts=settings.max_attempts)
+    if error is None:
+        return
     log.error("attendance event at %s/%d dead-lettered: %s", record.partition, record.offset, type(error).__name__)
     async with rt.database.transaction() as session:
         event_id = _event_id(record)

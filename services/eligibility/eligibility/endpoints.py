@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rollcall_shared.auth import ANY_READER, OPERATOR, STAFF_OR_READER
 from rollcall_shared.events import school_year_of
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
@@ -28,7 +29,12 @@ SchoolYear = Annotated[
 ]
 
 
-@router.get("/students/{student_id}/summary", response_model=StudentSummary, response_model_by_alias=True)
+@router.get(
+    "/students/{student_id}/summary",
+    dependencies=[STAFF_OR_READER],
+    response_model=StudentSummary,
+    response_model_by_alias=True,
+)
 async def student_summary(
     district_id: DistrictId, student_id: str, session: Session, school_year: SchoolYear = None
 ) -> StudentSummary:
@@ -40,7 +46,12 @@ async def student_summary(
     return summaries[0]
 
 
-@router.get("/students", response_model=StudentPage, response_model_by_alias=True)
+@router.get(
+    "/students",
+    dependencies=[STAFF_OR_READER],
+    response_model=StudentPage,
+    response_model_by_alias=True,
+)
 async def students(
     district_id: DistrictId,
     session: Session,
@@ -60,20 +71,35 @@ async def students(
     return StudentPage(items=page, next=_encode(ids[limit - 1]) if len(ids) > limit else None)
 
 
-@router.get("/playbook", response_model=Playbook, response_model_by_alias=True)
+@router.get(
+    "/playbook",
+    dependencies=[ANY_READER],
+    response_model=Playbook,
+    response_model_by_alias=True,
+)
 async def get_playbook(district_id: DistrictId, session: Session) -> Playbook:
     """The district's thresholds and excused reasons (the default playbook until one is set)."""
     return await repository.playbook_of(session, district_id)
 
 
-@router.put("/playbook", response_model=Playbook, response_model_by_alias=True)
+@router.put(
+    "/playbook",
+    dependencies=[OPERATOR],
+    response_model=Playbook,
+    response_model_by_alias=True,
+)
 async def put_playbook(district_id: DistrictId, playbook: Playbook, session: Session) -> Playbook:
     """Set the district's playbook; it applies from the next change of each student (or a rebuild)."""
     await repository.save_playbook(session, district_id, playbook)
     return playbook
 
 
-@router.post("/rebuilds", response_model=RebuildReport, response_model_by_alias=True)
+@router.post(
+    "/rebuilds",
+    dependencies=[OPERATOR],
+    response_model=RebuildReport,
+    response_model_by_alias=True,
+)
 async def rebuild_school_year(district_id: DistrictId, request: RebuildRequest, session: Session) -> RebuildReport:
     """Evaluate a school year again under the playbook as it is now: what would cross and clear, emitted if `apply`."""
     students, changes = await rebuild(

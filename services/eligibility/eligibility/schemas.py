@@ -34,6 +34,8 @@ class StudentPage(ApiModel):
 
 
 class RebuildRequest(ApiModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True, extra="forbid")
+
     school_year: int = Field(ge=1900, le=2200, description="named by the year it ends in")
     apply: bool = Field(False, description="false: only say what would change (a dry run)")
 

@@ -1,4 +1,4 @@
-"""What ingest's endpoints share: path parameters, settings, and the answer to a POST of records."""
+"""What ingest's endpoints share: path parameters, settings, guards, and the answer to a POST of records."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel, Field
 
+from rollcall_shared.auth import Scope, allow
+
+from ingest.clients.rate import per_client
 from ingest.settings import Settings
 
 DistrictId = Annotated[
@@ -20,6 +23,9 @@ def _settings(request: Request) -> Settings:
 
 
 IngestSettings = Annotated[Settings, Depends(_settings)]
+
+SIS_WRITES = [allow(Scope.ATTENDANCE_WRITE), Depends(per_client)]
+"""The guards of every route that stores records: an SIS integration's token, within its rate."""
 
 
 class Rejection(BaseModel):

@@ -6,15 +6,23 @@ from rollcall_shared.service import create_service_app
 
 from ingest.base import OutboxMessage
 from ingest.calendar.endpoints import router as calendar_router
+from ingest.clients.endpoints import router as token_router
+from ingest.clients.rate import RateLimit
 from ingest.intake.endpoints import router as intake_router
 from ingest.roster.endpoints import router as roster_router
+from ingest.roster.keys import contact_keys
 from ingest.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or Settings()
+    app = create_service_app(
         title="Rollcall ingest",
-        settings=settings or Settings(),
+        settings=settings,
         outbox_model=OutboxMessage,
-        routers=[intake_router, calendar_router, roster_router],
+        routers=[token_router, intake_router, calendar_router, roster_router],
+        resources=contact_keys,
     )
+    app.state.ingest_rate = RateLimit(settings.rate_limit, settings.rate_limit_storage)
+    app.state.token_rate = RateLimit(settings.token_rate_limit, settings.rate_limit_storage)
+    return app

@@ -3,12 +3,15 @@
 from ingest.attendance.models import DailyAttendance, SectionAttendance
 from ingest.base import Base, OutboxMessage
 from ingest.calendar.models import CalendarDate, SchoolClose
+from ingest.clients.models import ApiClient, ClientSecret
 from ingest.enrollment.models import Enrollment
 from ingest.roster.models import RosterDocument
 
 __all__ = [
+    "ApiClient",
     "Base",
     "CalendarDate",
+    "ClientSecret",
     "DailyAttendance",
     "Enrollment",
     "OutboxMessage",

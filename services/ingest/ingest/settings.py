@@ -2,10 +2,13 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from rollcall_shared.encryption import ContactKeySettings
 from rollcall_shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, ContactKeySettings):
+    """`INGEST_CONTACT_KEYS` and `INGEST_CONTACT_INDEX_KEY` protect the stored roster documents at rest."""
+
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
 
     database_url: str = "sqlite:///var/ingest.db"
@@ -16,3 +19,11 @@ class Settings(ServiceSettings):
     """Largest streamed body: an Ed-Fi XML interchange or a CSV export."""
     stream_batch_size: int = 5000
     """Records of a streamed body held in memory before they are written."""
+    token_seconds: int = 900
+    """Life of a bearer token from POST /oauth/token (a revoked client's last token ends within it)."""
+    rate_limit: str = "600/minute"
+    """Requests per client on the ingest routes (`limits` notation, e.g. 100/second)."""
+    token_rate_limit: str = "30/minute"
+    """Token requests per key and address: secrets are slow to check on purpose."""
+    rate_limit_storage: str = "async+memory://"
+    """Where the windows are counted: per process by default; `async+redis://host:6379` shares them."""

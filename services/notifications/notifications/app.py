@@ -11,6 +11,8 @@ import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from rollcall_shared.auth import DistrictTokens, Scope, SigningKeys
+from rollcall_shared.encryption import use_key_ring
 from rollcall_shared.service import Runtime, create_service_app
 
 from notifications import consumers
@@ -27,13 +29,19 @@ from notifications.settings import Settings
 
 @contextlib.asynccontextmanager
 async def resources(rt: Runtime) -> AsyncIterator[None]:
-    """Clients of ingest and the providers, the planner and the sender, for the app's lifetime."""
+    """The contact key ring; clients of ingest and the providers, the planner and the sender, for the app's lifetime."""
     settings: Settings = rt.settings  # type: ignore[assignment]
+    use_key_ring(rt.database.engine, settings.contact_key_ring())  # before anything reads a guardian
     async with httpx.AsyncClient(timeout=settings.sms_timeout_seconds) as client:
         templates = Templates()
         rt.services.update(
             templates=templates,
-            roster=RosterClient(base_url=settings.ingest_url, client=client),
+            roster=RosterClient(
+                base_url=settings.ingest_url,
+                client=client,
+                auth=DistrictTokens(SigningKeys(settings.auth_signing_keys), subject="notifications",
+                                    scopes=[Scope.ROSTER_READ]),  # fmt: skip
+            ),
             planner=Planner(default_time_zone=settings.time_zone, hold=timedelta(seconds=settings.hold_seconds)),
         )
         dispatcher = Dispatcher(

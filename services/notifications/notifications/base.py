@@ -1,8 +1,9 @@
-"""The declarative base of notifications' tables, its outbox and inbox."""
+"""The declarative base of notifications' tables, its outbox, inbox and audit log."""
 
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase
 
+from rollcall_shared.audit import AuditMixin
 from rollcall_shared.db import service_metadata
 from rollcall_shared.inbox import InboxMixin
 from rollcall_shared.outbox import OutboxMixin
@@ -19,4 +20,8 @@ class OutboxMessage(OutboxMixin, Base):
 
 
 class InboxMessage(InboxMixin, Base):
+    pass
+
+
+class AuditEntry(AuditMixin, Base):
     pass

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from functools import partial
 
+import httpx
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import TypeAdapter
 
 from rollcall_shared import topics
 from rollcall_shared.consuming import (
-    batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
+    apply_apart, batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh, unavailable,
 )  # fmt: skip
 from rollcall_shared.events import RosterChanged, ThresholdChanged
 from rollcall_shared.service import Runtime
@@ -30,14 +32,22 @@ _threshold_changed = TypeAdapter(ThresholdChanged)
 def subscribe(broker: KafkaBroker, rt: Runtime, *, roster: RosterClient, planner: Planner) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
     options = batch_options()
+    apart = partial(apply_apart, database=rt.database, relay=rt.relay, outbox=outbox, group=settings.consumer_group)
 
     @broker.subscriber(topics.ROSTER, group_id=f"{settings.consumer_group}-roster", **options)
     async def on_roster(message: KafkaMessage) -> None:
-        await refresh_roster(rt, roster, list(message.raw_message))
+        await apart(list(message.raw_message), partial(refresh_roster, rt, roster), outage=ingest_unavailable)
 
     @broker.subscriber(topics.THRESHOLDS, group_id=f"{settings.consumer_group}-outreach", **options)
     async def on_thresholds(message: KafkaMessage) -> None:
-        await plan_outreach(rt, planner, list(message.raw_message))
+        await apart(list(message.raw_message), partial(plan_outreach, rt, planner))
+
+
+def ingest_unavailable(error: BaseException) -> bool:
+    """An outage of ours or of ingest's (down, failing, refusing our credentials): never the message's fault."""
+    if isinstance(error, httpx.HTTPStatusError):
+        return error.response.status_code >= 500 or error.response.status_code in (401, 403, 408, 429)
+    return isinstance(error, httpx.TransportError) or unavailable(error)
 
 
 async def refresh_roster(rt: Runtime, roster: RosterClient, records: list[ConsumerRecord]) -> None:

@@ -3,10 +3,13 @@
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from rollcall_shared.encryption import BlindIndexSettings
 from rollcall_shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, BlindIndexSettings):
+    """`NOTIFICATIONS_CONTACT_KEYS` and `NOTIFICATIONS_CONTACT_INDEX_KEY` protect contact details at rest."""
+
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     database_url: str = "sqlite:///var/notifications.db"

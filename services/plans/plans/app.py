@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from rollcall_shared.audit import audit_router
 from rollcall_shared.service import Runtime, create_service_app
 
-from plans.base import OutboxMessage
+from plans.base import AuditEntry, OutboxMessage
 from plans.cases import repository
 from plans.cases.endpoints import router as cases
 from plans.cases.service import Caseworker
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rollcall plans",
         settings=settings or Settings(),
         outbox_model=OutboxMessage,
-        routers=[cases, export, plan, reports, staff],
+        routers=[cases, export, plan, reports, staff, audit_router(AuditEntry)],
         subscribe=subscribe,
         resources=resources,
     )

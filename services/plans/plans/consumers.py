@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
+from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import TypeAdapter
 
 from rollcall_shared import topics
 from rollcall_shared.consuming import (
-    batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
+    apply_apart, batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
 )  # fmt: skip
 from rollcall_shared.logs import correlated
 from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged, attendance_event
@@ -31,12 +33,16 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
     caseworker: Caseworker = rt.services["caseworker"]
     group = settings.consumer_group
+    apart = partial(apply_apart, database=rt.database, relay=rt.relay, outbox=outbox, group=group)
 
     @broker.subscriber(topics.THRESHOLDS, group_id=f"{group}-cases", **batch_options())
     async def on_thresholds(message: KafkaMessage) -> None:
-        changes, unreadable, correlation = decode_correlated(list(message.raw_message), _threshold_changed)
+        await apart(list(message.raw_message), apply_thresholds)
+
+    async def apply_thresholds(records: list[ConsumerRecord]) -> None:
+        changes, unreadable, correlation = decode_correlated(records, _threshold_changed)
         async with rt.database.transaction() as session:
-            consumed(session, message.raw_message, f"{group}-cases")
+            consumed(session, records, f"{group}-cases")
             await dead_letter_unreadable(outbox, session, unreadable, group)
             new = await fresh(session, InboxMessage, changes)
             keep_thresholds(session, changes=new)
@@ -47,18 +53,24 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
 
     @broker.subscriber(topics.OUTREACH, group_id=f"{group}-timeline", **batch_options())
     async def on_outreach(message: KafkaMessage) -> None:
-        changes, unreadable = decode(list(message.raw_message), _outreach_changed)
+        await apart(list(message.raw_message), apply_outreach)
+
+    async def apply_outreach(records: list[ConsumerRecord]) -> None:
+        changes, unreadable = decode(records, _outreach_changed)
         async with rt.database.transaction() as session:
-            consumed(session, message.raw_message, f"{group}-timeline")
+            consumed(session, records, f"{group}-timeline")
             await dead_letter_unreadable(outbox, session, unreadable, group)
             keep_outreach(session, changes=await fresh(session, InboxMessage, changes))
         rt.relay.wake()
 
     @broker.subscriber(topics.ATTENDANCE, group_id=f"{group}-attendance", **batch_options(max_records=2000))
     async def on_attendance(message: KafkaMessage) -> None:
-        events, unreadable = decode(list(message.raw_message), attendance_event)
+        await apart(list(message.raw_message), apply_attendance)
+
+    async def apply_attendance(records: list[ConsumerRecord]) -> None:
+        events, unreadable = decode(records, attendance_event)
         async with rt.database.transaction() as session:
-            consumed(session, message.raw_message, f"{group}-attendance")
+            consumed(session, records, f"{group}-attendance")
             await dead_letter_unreadable(outbox, session, unreadable, group)
             students = await attendance.apply(session, events=events)
             await review_goals(session, students=students, now=datetime.now(UTC))

@@ -8,11 +8,11 @@ from fastapi import APIRouter
 
 from rollcall_shared.service import Session
 
-from ingest.api import DistrictId, IngestAnswer, SchoolId
+from ingest.api import SIS_WRITES, DistrictId, IngestAnswer, SchoolId
 from ingest.calendar import service
 from ingest.calendar.schemas import DayClosed
 
-router = APIRouter(prefix="/v1/districts/{district_id}", tags=["calendar"])
+router = APIRouter(prefix="/v1/districts/{district_id}", tags=["calendar"], dependencies=SIS_WRITES)
 
 
 @router.post("/schools/{school_id}/closed-days", response_model=IngestAnswer)

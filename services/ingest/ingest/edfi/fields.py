@@ -88,8 +88,37 @@ def _school_year(value: object) -> int:
 
 def _optional_text(value: object) -> object:
     if isinstance(value, str):
+        if problem := unstorable_text(value):
+            raise invalid(problem)
         return value.strip() or None
     return value
+
+
+def unstorable_text(text: str) -> str | None:
+    """Why the database cannot keep the text (a NUL character, a lone surrogate), or None."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate: not Unicode text"
+    return None
+
+
+def unstorable(document: object, max_depth: int) -> str | None:
+    """Why a JSON document cannot be kept as it is (too deep, or text the database cannot keep), or None."""
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > max_depth:
+            return f"nested deeper than {max_depth} levels"
+        if isinstance(value, dict):
+            pending += [(item, depth + 1) for pair in value.items() for item in pair]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1) for item in value]
+        elif isinstance(value, str) and (problem := unstorable_text(value)):
+            return problem
+    return None
 
 
 Identifier = Annotated[str, BeforeValidator(_bounded(64))]

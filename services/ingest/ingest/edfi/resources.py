@@ -20,10 +20,13 @@ from ingest.edfi.fields import (
     Reason,
     SchoolYear,
     Text,
+    unstorable,
 )
 
 INSTRUCTIONAL_DAY = "instructional day"
 SECTION_ID_LIMIT = 300
+MAX_DOCUMENT_DEPTH = 16
+"""Levels of nesting a roster document may have; Ed-Fi's own go about five deep."""
 
 
 def record_error(message: str) -> PydanticCustomError:
@@ -141,6 +144,13 @@ class RosterResource(EdFi):
     """A roster resource keeps every field it was sent with, to be stored as its document."""
 
     model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, raw: object) -> object:
+        if problem := unstorable(raw, MAX_DOCUMENT_DEPTH):
+            raise record_error(f"record: {problem}")
+        return raw
 
     def document(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)

@@ -34,10 +34,12 @@ def charset(parameters: dict[str, str]) -> str:
     """The declared text encoding; UTF-8 (with or without a byte order mark) by default."""
     name = parameters.get("charset", "utf-8")
     try:
-        codec = codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
         raise Problem(415, "Unsupported media type", "unknown charset") from None
-    return "utf-8-sig" if codec == "utf-8" else codec
+    if not codec._is_text_encoding:  # e.g. zlib or base64: bytes to bytes, a decompression bomb
+        raise Problem(415, "Unsupported media type", f"{name} is not a text encoding")
+    return "utf-8-sig" if codec.name == "utf-8" else codec.name
 
 
 async def limited(request: Request, limit: int) -> AsyncIterator[bytes]:
@@ -61,7 +63,7 @@ async def json_records(request: Request, limit: int) -> list[object]:
         document = json.loads(body)
     except json.JSONDecodeError as error:
         raise _unreadable(f"not JSON ({error.msg} at line {error.lineno}, column {error.colno})")
-    except (UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not UTF-8, nested too deep, a number of over 4,300 digits
         raise _unreadable("not JSON") from None
     if isinstance(document, dict):
         return [document]

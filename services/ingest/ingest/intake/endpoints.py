@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 
-from ingest.api import DistrictId, IngestAnswer, IngestSettings, StreamAnswer
+from ingest.api import SIS_WRITES, DistrictId, IngestAnswer, IngestSettings, StreamAnswer
 from ingest.edfi.interchange import InterchangeReader
 from ingest.exports.profiles import PROFILES
 from ingest.exports.reader import ExportReader
@@ -27,7 +27,7 @@ from ingest.intake.bodies import (
 )
 from ingest.intake.service import RESOURCES, Intake
 
-router = APIRouter(prefix="/v1/districts/{district_id}", tags=["ingest"])
+router = APIRouter(prefix="/v1/districts/{district_id}", tags=["ingest"], dependencies=SIS_WRITES)
 
 
 def _documented_body(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +113,7 @@ async def load_daily_attendance_export(
     request: Request,
     session: Session,
     settings: IngestSettings,
-    profile: Annotated[str, Query(description=f"Column mapping: {', '.join(PROFILES)}")],
+    profile: Annotated[str, Query(description="Column mapping", json_schema_extra={"enum": list(PROFILES)})],
 ) -> StreamAnswer:
     """Store the rows of a SIS daily-attendance CSV export, read with a named column mapping."""
     if profile not in PROFILES:

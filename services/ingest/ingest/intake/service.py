@@ -15,10 +15,15 @@ from ingest.attendance.service import record_daily_attendance, record_section_at
 from ingest.calendar.service import record_calendar_dates
 from ingest.current import Applied
 from ingest.edfi import resources
-from ingest.edfi.errors import describe
+from ingest.edfi.errors import Unreadable, describe
 from ingest.enrollment.service import record_enrollments
 from ingest.publishers import publish
 from ingest.roster.service import record_contacts, record_student_contacts, record_students
+
+
+MAX_REJECTED = 10_000
+"""Rejections one request may name (as many as a JSON body's records); a file with more is refused
+whole rather than held in memory and answered record by record."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,12 @@ class Intake:
         except ValidationError as error:
             counts.rejected += 1
             self.rejected.append(Rejection(index=index, errors=describe(error, self.fields)))
+            if len(self.rejected) > MAX_REJECTED:
+                first = self.rejected[0]
+                raise Unreadable(
+                    f"more than {MAX_REJECTED:,} records were rejected (record {first.index}: "
+                    f"{'; '.join(first.errors)}): is it the right file, or the right profile?"
+                ) from None
             return
         self._pending.setdefault(resource, []).append((index, record))
         self._pending_count += 1

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import StringConstraints
 
+from rollcall_shared.auth import Scope, allow
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 
@@ -14,7 +15,9 @@ from ingest.api import DistrictId
 from ingest.roster import service
 from ingest.roster.schemas import MAX_IDS, RosterDocuments
 
-router = APIRouter(prefix="/v1/districts/{district_id}", tags=["roster (Rollcall services)"])
+router = APIRouter(
+    prefix="/v1/districts/{district_id}", tags=["roster (Rollcall services)"], dependencies=[allow(Scope.ROSTER_READ)]
+)
 
 Ids = list[Annotated[str, StringConstraints(min_length=1, max_length=64)]]
 

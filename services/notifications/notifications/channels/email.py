@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 import aiosmtplib
 
-from notifications.channels.errors import ChannelError, Rejected, Unavailable
+from notifications.channels.errors import ChannelError, InDoubt, Rejected, Unavailable
 from notifications.settings import Settings
 
 _ENHANCED_STATUS = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
@@ -34,22 +35,36 @@ class EmailSender:
         self._settings = settings
 
     async def send(self, email: Email) -> None:
-        """Deliver to the SMTP server; raises `Rejected` (5xx) or `Unavailable` (down, 4xx)."""
+        """Deliver to the SMTP server; raises `Rejected` (5xx), `Unavailable` (down, 4xx) or `InDoubt` (unconfirmed)."""
         settings = self._settings
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         try:
-            await aiosmtplib.send(
-                _message(email, sender=settings.email_from),
+            async with _Client(
                 hostname=settings.smtp_host,
                 port=settings.smtp_port,
                 start_tls=settings.smtp_starttls,
                 username=settings.smtp_username,
                 password=password,
                 timeout=settings.smtp_timeout_seconds,
-            )
+            ) as client:
+                await client.send_message(_message(email, sender=settings.email_from))
+        except _Unconfirmed:
+            raise InDoubt("the mail server was handed the message but did not confirm it in time") from None
         except (aiosmtplib.SMTPException, OSError) as error:
             # `from None`: aiosmtplib's errors name the recipient, and tracebacks reach logs
             raise _refusal(error) from None
+
+
+class _Unconfirmed(Exception):
+    """The connection timed out or dropped once the message was on its way (DATA): the server may keep it."""
+
+
+class _Client(aiosmtplib.SMTP):
+    async def data(self, message: str | bytes, /, **kwargs: Any) -> aiosmtplib.SMTPResponse:
+        try:
+            return await super().data(message, **kwargs)
+        except (aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPServerDisconnected):
+            raise _Unconfirmed from None
 
 
 def _message(email: Email, *, sender: str) -> EmailMessage:

@@ -15,3 +15,7 @@ class Rejected(ChannelError):
 
 class Unavailable(ChannelError):
     """Not taken this time (server down, timeout, 4xx reply): the same message may go later."""
+
+
+class InDoubt(ChannelError):
+    """Handed over but never confirmed: the provider may have taken it, so sending it again could deliver it twice."""

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 
+from rollcall_shared.auth import OPERATOR, OPERATOR_OR_STAFF
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
@@ -35,13 +36,23 @@ def _default_zone(request: Request) -> str:
     return request.app.state.runtime.settings.time_zone
 
 
-@router.get("/settings", response_model=DistrictSettingsBody, response_model_by_alias=True)
+@router.get(
+    "/settings",
+    dependencies=[OPERATOR_OR_STAFF],
+    response_model=DistrictSettingsBody,
+    response_model_by_alias=True,
+)
 async def get_settings(district_id: DistrictId, session: Session, request: Request) -> DistrictSettingsBody:
     """Letterhead, time zone, quiet hours, approval, print time and what each rule sends."""
     return await service.settings_of(session, district_id=district_id, default_time_zone=_default_zone(request))
 
 
-@router.put("/settings", response_model=DistrictSettingsBody, response_model_by_alias=True)
+@router.put(
+    "/settings",
+    dependencies=[OPERATOR],
+    response_model=DistrictSettingsBody,
+    response_model_by_alias=True,
+)
 async def put_settings(district_id: DistrictId, body: DistrictSettingsBody, session: Session) -> DistrictSettingsBody:
     """Replace the district's settings; they apply to outreach planned from now on."""
     await service.save(session, district_id=district_id, body=body, now=datetime.now(UTC))
@@ -75,7 +86,12 @@ def _known(kind: str, channel: str, language: str) -> None:
             raise Problem(404, "Not found", f"{name} {value!r} is not one of {', '.join(known)}")
 
 
-@router.get("/templates/{kind}/{channel}/{language}", response_model=Template, response_model_by_alias=True)
+@router.get(
+    "/templates/{kind}/{channel}/{language}",
+    dependencies=[OPERATOR_OR_STAFF],
+    response_model=Template,
+    response_model_by_alias=True,
+)
 async def get_template(
     district_id: DistrictId, kind: Kind, channel: ChannelName, language: Language, session: Session, request: Request
 ) -> Template:
@@ -86,7 +102,12 @@ async def get_template(
     return Template(kind=kind, channel=channel, language=language, source=source, overridden=own is not None)
 
 
-@router.put("/templates/{kind}/{channel}/{language}", response_model=Template, response_model_by_alias=True)
+@router.put(
+    "/templates/{kind}/{channel}/{language}",
+    dependencies=[OPERATOR],
+    response_model=Template,
+    response_model_by_alias=True,
+)
 async def put_template(
     district_id: DistrictId, kind: Kind, channel: ChannelName, language: Language, body: TemplateBody,
     session: Session, request: Request,
@@ -100,7 +121,7 @@ async def put_template(
     return Template(kind=kind, channel=channel, language=language, source=body.source, overridden=True)
 
 
-@router.delete("/templates/{kind}/{channel}/{language}", status_code=204)
+@router.delete("/templates/{kind}/{channel}/{language}", dependencies=[OPERATOR], status_code=204)
 async def delete_template(district_id: DistrictId, kind: Kind, channel: ChannelName, language: Language, session: Session) -> Response:
     """Go back to the default template."""
     _known(kind, channel, language)
@@ -111,6 +132,7 @@ async def delete_template(district_id: DistrictId, kind: Kind, channel: ChannelN
 
 @router.post(
     "/templates/{kind}/{channel}/{language}/preview",
+    dependencies=[OPERATOR],
     response_model=Preview,
     response_model_by_alias=True,
     responses={200: {"content": {"application/pdf": {}}}},

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
 
 Channel = Literal["letter", "email", "sms"]
@@ -27,6 +28,25 @@ OUTREACH_RULES: dict[str, list[Reach]] = {
 TRUANCY_RULES = frozenset({"truancy-1", "truancy-2", "truancy-3"})
 
 
+LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+
+
+def _local_time(value: object) -> object:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(LOCAL_TIME, value):
+        return time.fromisoformat(value)
+    raise ValueError("not a local time: HH:MM or HH:MM:SS, without an offset")
+
+
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    WithJsonSchema({"type": "string", "pattern": LOCAL_TIME, "description": "The district's wall clock, HH:MM[:SS]"}),
+]
+"""A time of day where the district is: compared with its local clock, so an offset (or a number) is refused."""
+
+
 class Camel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
@@ -34,8 +54,8 @@ class Camel(BaseModel):
 class QuietHours(Camel):
     """No message goes out from `start` until `end` (local time; may span midnight)."""
 
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     def contains(self, moment: time) -> bool:
         if self.start <= self.end:
@@ -57,7 +77,7 @@ class DistrictSettingsBody(Camel):
     )
     letters_need_approval: bool = Field(False, description="Letters wait as pending_approval until staff approve them")
     correction_notices: bool = Field(True, description="A cleared truancy crossing whose letter went out gets a correction")
-    print_time: time | None = Field(
+    print_time: LocalTime | None = Field(
         time(14), description="Local time the day's print batches are made; null: only when staff ask (POST /letter-batches)"
     )
     outreach: dict[str, list[Reach]] = Field(

@@ -7,17 +7,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from rollcall_shared.audit import audited
+from rollcall_shared.auth import STAFF
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
+from notifications.base import AuditEntry
 from notifications.districts.schemas import Camel
 from notifications.districts.service import settings_of, zone
 from notifications.letters import repository
 from notifications.letters.models import LetterBatch
 from notifications.letters.service import batch_pdf, make_batches
 
-router = APIRouter(prefix="/v1/districts/{district_id}/letter-batches", tags=["letters"])
+router = APIRouter(
+    prefix="/v1/districts/{district_id}/letter-batches",
+    tags=["letters"],
+    dependencies=[STAFF, audited(AuditEntry, "letter-batch", "batch_id")],
+)
 
 
 class Batch(Camel):
@@ -63,7 +70,11 @@ async def list_batches(
     return [Batch.of(batch) for batch in found]
 
 
-@router.get("/{batch_id}.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/{batch_id}.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
 async def download(district_id: DistrictId, batch_id: str, session: Session) -> Response:
     """The batch's letters as one PDF, each starting on a new page."""
     batch = await repository.batch(session, district_id, batch_id)

@@ -17,7 +17,7 @@ from rollcall_shared.db import Database
 from rollcall_shared.outbox import OutboxRelay
 
 from notifications.channels.email import Email, EmailSender
-from notifications.channels.errors import Rejected, Unavailable
+from notifications.channels.errors import InDoubt, Rejected, Unavailable
 from notifications.channels.sms import Sms, SmsGateway
 from notifications.content.templates import Templates
 from notifications.districts.service import settings_of, zone
@@ -141,7 +141,7 @@ class Dispatcher:
         )
 
     async def _deliver(self, send: Send) -> None:
-        provider_id, failure, retry = None, None, False
+        provider_id, failure, retry, in_doubt = None, None, False, False
         try:
             if send.channel == "sms":
                 callback = (
@@ -158,6 +158,8 @@ class Dispatcher:
                 ))
         except Rejected as rejected:
             failure = f"refused by the provider: {rejected}"
+        except InDoubt as unconfirmed:
+            failure, in_doubt = f"{unconfirmed}; not sent again so it cannot arrive twice", True
         except Unavailable:
             retry = True
         async with self.database.transaction() as session:
@@ -171,9 +173,9 @@ class Dispatcher:
             if item.status != "scheduled":  # a delivery report came in before the provider's answer
                 item.provider_id = item.provider_id or provider_id
                 return
-            if failure is None:
+            if failure is None or in_doubt:  # in doubt: failed as after a crash mid-send, with no fallback
                 item.provider_id = provider_id
-                set_status(item, "sent", None, now)
+                set_status(item, "failed" if in_doubt else "sent", failure, now)
                 changed = [item]
             else:
                 changed = await fail(session, item=item, reason=failure, default_time_zone=self.settings.time_zone, now=now)

@@ -7,10 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from rollcall_shared.audit import audited
+from rollcall_shared.auth import STAFF, STAFF_OR_READER
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
+from notifications.base import AuditEntry
 from notifications.outreach import repository
 from notifications.outreach.schemas import (
     Approval,
@@ -26,9 +29,15 @@ from notifications.outreach.service import fail, set_status
 from notifications.publishers import publish_status_changes
 
 router = APIRouter(prefix="/v1/districts/{district_id}/outreach", tags=["outreach"])
+OUTREACH = audited(AuditEntry, "outreach", "outreach_id")
 
 
-@router.get("", response_model=OutreachPage, response_model_by_alias=True)
+@router.get(
+    "",
+    dependencies=[STAFF_OR_READER, OUTREACH],
+    response_model=OutreachPage,
+    response_model_by_alias=True,
+)
 async def list_outreach(
     district_id: DistrictId,
     session: Session,
@@ -49,7 +58,12 @@ async def list_outreach(
     )
 
 
-@router.get("/{outreach_id}", response_model=OutreachDetail, response_model_by_alias=True)
+@router.get(
+    "/{outreach_id}",
+    dependencies=[STAFF, OUTREACH],
+    response_model=OutreachDetail,
+    response_model_by_alias=True,
+)
 async def get_outreach(district_id: DistrictId, outreach_id: str, session: Session) -> OutreachDetail:
     """One item, with the words that went out."""
     found = await repository.by_ids(session, [outreach_id], district_id=district_id)
@@ -62,7 +76,12 @@ async def get_outreach(district_id: DistrictId, outreach_id: str, session: Sessi
     )
 
 
-@router.post("/approvals", response_model=Approved, response_model_by_alias=True)
+@router.post(
+    "/approvals",
+    dependencies=[STAFF, OUTREACH],
+    response_model=Approved,
+    response_model_by_alias=True,
+)
 async def approve(district_id: DistrictId, approval: Approval, session: Session) -> Approved:
     """Approve letters in bulk: they join the next print batch."""
     if approval.outreach_ids is None and approval.rule_id is None and approval.school_id is None:
@@ -79,7 +98,12 @@ async def approve(district_id: DistrictId, approval: Approval, session: Session)
     return Approved(approved=len(items), outreach_ids=[item.outreach_id for item in items])
 
 
-@router.post("/bounces", response_model=Outreach, response_model_by_alias=True)
+@router.post(
+    "/bounces",
+    dependencies=[STAFF, OUTREACH],
+    response_model=Outreach,
+    response_model_by_alias=True,
+)
 async def bounced(district_id: DistrictId, bounce: Bounce, session: Session, request: Request) -> Outreach:
     """An email bounced after it was sent: it is marked failed and a text follows if the family takes them."""
     item = await repository.by_provider_id(session, district_id, bounce.message_id)

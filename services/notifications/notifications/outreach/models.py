@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from rollcall_shared.encrypted_rows import blind_index_column
+from rollcall_shared.encryption import Encrypted
+
 from notifications.base import ID, Base
 
 
@@ -44,17 +47,19 @@ class OutreachItem(Base):
     batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     days_missed: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """What was sent (or printed), kept so a letter reprints exactly."""
+    content: Mapped[dict[str, Any] | None] = mapped_column(Encrypted(json=True))
+    """What was sent (or printed), kept so a letter reprints exactly: names and an address, so encrypted."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class OptOut(Base):
-    """A phone number that replied STOP; texts to it are suppressed until it replies START."""
+    """A phone number that replied STOP, found by its blind index; texts to it wait until it replies START."""
 
     __tablename__ = "sms_opt_out"
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    phone_index: Mapped[str] = blind_index_column("phone", primary_key=True)
+    phone: Mapped[str] = mapped_column(Encrypted())
+    """E.164; kept so the index can be made again under a new index key."""
     opted_out_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.db import insert_for, one_of
+from rollcall_shared.encryption import blind_index
 
 from notifications.outreach.models import OptOut, OutreachItem
 
@@ -171,14 +172,22 @@ async def by_provider_id(session: AsyncSession, district_id: str, provider_id: s
 
 
 async def opted_out(session: AsyncSession, district_id: str, phone: str) -> bool:
-    found = await session.scalar(select(OptOut.phone).where(OptOut.district_id == district_id, OptOut.phone == phone))
+    """Numbers are found by their blind index: the stored number is ciphertext."""
+    index = blind_index(session, phone)
+    found = await session.scalar(
+        select(OptOut.phone_index).where(OptOut.district_id == district_id, OptOut.phone_index == index)
+    )
     return found is not None
 
 
 async def opt_out(session: AsyncSession, district_id: str, phone: str, now: datetime) -> None:
-    statement = insert_for(session, OptOut.__table__).values(district_id=district_id, phone=phone, opted_out_at=now)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["district_id", "phone"]))
+    statement = insert_for(session, OptOut.__table__).values(
+        district_id=district_id, phone_index=blind_index(session, phone), phone=phone, opted_out_at=now
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["district_id", "phone_index"]))
 
 
 async def opt_in(session: AsyncSession, district_id: str, phone: str) -> None:
-    await session.execute(delete(OptOut).where(OptOut.district_id == district_id, OptOut.phone == phone))
+    await session.execute(
+        delete(OptOut).where(OptOut.district_id == district_id, OptOut.phone_index == blind_index(session, phone))
+    )

@@ -5,14 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import Field
 
+from rollcall_shared.audit import audited
+from rollcall_shared.auth import STAFF
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
+from notifications.base import AuditEntry
 from notifications.districts.schemas import Camel
 from notifications.roster import repository
 from notifications.roster.service import household_of
 
-router = APIRouter(prefix="/v1/districts/{district_id}/students/{student_id}", tags=["households"])
+router = APIRouter(
+    prefix="/v1/districts/{district_id}/students/{student_id}",
+    tags=["households"],
+    dependencies=[STAFF, audited(AuditEntry, "household", "student_id")],
+)
 
 
 class GuardianOnFile(Camel):

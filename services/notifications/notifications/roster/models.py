@@ -1,11 +1,13 @@
-"""Notifications' own projection of the roster: students, guardians and who lives with whom."""
+"""Notifications' projection of the roster: students, guardians (names and details encrypted), who lives with whom."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from rollcall_shared.encryption import Encrypted
 
 from notifications.base import ID, Base
 
@@ -15,8 +17,8 @@ class Student(Base):
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     student_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(Encrypted())
+    last_name: Mapped[str] = mapped_column(Encrypted())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -27,14 +29,14 @@ class Guardian(Base):
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     contact_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(Encrypted())
+    last_name: Mapped[str] = mapped_column(Encrypted())
     language: Mapped[str | None] = mapped_column(String(8))
     """A supported language code (`en`, `es`), or none on file."""
-    address: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Encrypted())
     """The home (else first) postal address, one line per line."""
-    email: Mapped[str | None] = mapped_column(String(320))
-    mobile: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(Encrypted())
+    mobile: Mapped[str | None] = mapped_column(Encrypted())
     """A number that takes text messages, in E.164."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

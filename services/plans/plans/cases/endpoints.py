@@ -7,10 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from rollcall_shared.audit import audited
+from rollcall_shared.auth import STAFF, STAFF_OR_READER
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
+from plans.base import AuditEntry
 from plans.cases import repository
 from plans.cases.lookups import case_or_404, known_staff, open_case_or_409
 from plans.history import repository as history
@@ -19,9 +22,15 @@ from plans.cases.schemas import CaseChange, CaseDetail, CasePage, CaseView, Clos
 from plans.cases.service import Caseworker, close, record
 
 router = APIRouter(prefix="/v1/districts/{district_id}/cases", tags=["cases"])
+CASE = audited(AuditEntry, "case", "case_id")
 
 
-@router.get("", response_model=CasePage, response_model_by_alias=True)
+@router.get(
+    "",
+    dependencies=[STAFF_OR_READER, audited(AuditEntry, "case")],
+    response_model=CasePage,
+    response_model_by_alias=True,
+)
 async def list_cases(
     district_id: DistrictId,
     session: Session,
@@ -51,13 +60,24 @@ async def list_cases(
     )
 
 
-@router.get("/{case_id}", response_model=CaseDetail, response_model_by_alias=True)
+@router.get(
+    "/{case_id}",
+    dependencies=[STAFF, CASE],
+    response_model=CaseDetail,
+    response_model_by_alias=True,
+)
 async def get_case(district_id: DistrictId, case_id: str, session: Session) -> CaseDetail:
     """A case with its reasons and its whole timeline."""
     return await _detail(session, await case_or_404(session, district_id, case_id))
 
 
-@router.post("", response_model=CaseDetail, response_model_by_alias=True, status_code=201)
+@router.post(
+    "",
+    dependencies=[STAFF, CASE],
+    response_model=CaseDetail,
+    response_model_by_alias=True,
+    status_code=201,
+)
 async def open_case(district_id: DistrictId, body: NewCase, session: Session, request: Request) -> CaseDetail:
     """Staff open a case themselves (a referral, a concern) when the student has none open."""
     await known_staff(session, district_id, body.staff_id)
@@ -74,7 +94,12 @@ async def open_case(district_id: DistrictId, body: NewCase, session: Session, re
     return await _detail(session, case)
 
 
-@router.patch("/{case_id}", response_model=CaseDetail, response_model_by_alias=True)
+@router.patch(
+    "/{case_id}",
+    dependencies=[STAFF, CASE],
+    response_model=CaseDetail,
+    response_model_by_alias=True,
+)
 async def change_case(district_id: DistrictId, case_id: str, body: CaseChange, session: Session) -> CaseDetail:
     """Reassign the case or move its follow-up date."""
     await known_staff(session, district_id, body.staff_id)
@@ -95,7 +120,12 @@ async def change_case(district_id: DistrictId, case_id: str, body: CaseChange, s
     return await _detail(session, case)
 
 
-@router.post("/{case_id}/close", response_model=CaseDetail, response_model_by_alias=True)
+@router.post(
+    "/{case_id}/close",
+    dependencies=[STAFF, CASE],
+    response_model=CaseDetail,
+    response_model_by_alias=True,
+)
 async def close_case(district_id: DistrictId, case_id: str, body: Closing, session: Session) -> CaseDetail:
     """Close the case with its outcome."""
     await known_staff(session, district_id, body.staff_id)

@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
+from rollcall_shared.audit import audited
+from rollcall_shared.auth import STAFF
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
+from plans.base import AuditEntry
 from plans.cases.lookups import case_or_404, known_staff, open_case_or_409
 from plans.plan import repository, service
 from plans.plan.models import PlanBarrier
@@ -19,7 +22,11 @@ from plans.plan.schemas import (
 )  # fmt: skip
 from plans.plan.taxonomy import BARRIERS, GROUP_OF, INTERVENTIONS, TIER_OF
 
-router = APIRouter(prefix="/v1/districts/{district_id}", tags=["plan"])
+router = APIRouter(
+    prefix="/v1/districts/{district_id}",
+    tags=["plan"],
+    dependencies=[STAFF, audited(AuditEntry, "case", "case_id", only_records=True)],
+)
 PLAN = "/cases/{case_id}/plan"
 
 
@@ -29,7 +36,11 @@ async def barriers(district_id: DistrictId) -> list[BarrierGroup]:
     return [BarrierGroup.model_validate({"group": g, "barriers": _labelled(codes)}) for g, codes in BARRIERS.items()]
 
 
-@router.get("/interventions/catalog", response_model=list[CatalogTier], response_model_by_alias=True)
+@router.get(
+    "/interventions/catalog",
+    response_model=list[CatalogTier],
+    response_model_by_alias=True,
+)
 async def catalog(district_id: DistrictId) -> list[CatalogTier]:
     """The tiered interventions a plan's interventions are chosen from."""
     return [
@@ -45,7 +56,12 @@ async def get_plan(district_id: DistrictId, case_id: str, session: Session) -> P
     return await service.current_plan(session, case=case)
 
 
-@router.post(f"{PLAN}/barriers", response_model=list[Barrier], response_model_by_alias=True, status_code=201)
+@router.post(
+    f"{PLAN}/barriers",
+    response_model=list[Barrier],
+    response_model_by_alias=True,
+    status_code=201,
+)
 async def add_barriers(district_id: DistrictId, case_id: str, body: NewBarriers, session: Session) -> list[Barrier]:
     """Add root causes to the plan; every code must be in the taxonomy."""
     case = await _changeable(session, district_id, case_id, body.staff_id)
@@ -63,7 +79,12 @@ async def set_goal(district_id: DistrictId, case_id: str, body: NewGoal, session
     return await service.goal_view(session, case=case, goal=goal)
 
 
-@router.post(f"{PLAN}/interventions", response_model=Intervention, response_model_by_alias=True, status_code=201)
+@router.post(
+    f"{PLAN}/interventions",
+    response_model=Intervention,
+    response_model_by_alias=True,
+    status_code=201,
+)
 async def add_intervention(district_id: DistrictId, case_id: str, body: NewIntervention, session: Session) -> Intervention:
     """Add an intervention of the catalog, carried out by its owner."""
     case = await _changeable(session, district_id, case_id, body.staff_id)
@@ -73,7 +94,11 @@ async def add_intervention(district_id: DistrictId, case_id: str, body: NewInter
     return Intervention.of(await service.add_intervention(session, case=case, new=body, now=_now()))
 
 
-@router.patch(f"{PLAN}/interventions/{{intervention_id}}", response_model=Intervention, response_model_by_alias=True)
+@router.patch(
+    f"{PLAN}/interventions/{{intervention_id}}",
+    response_model=Intervention,
+    response_model_by_alias=True,
+)
 async def change_intervention(
     district_id: DistrictId, case_id: str, intervention_id: int, body: InterventionChange, session: Session
 ) -> Intervention:
@@ -86,7 +111,12 @@ async def change_intervention(
     return Intervention.of(row)
 
 
-@router.post(f"{PLAN}/meetings", response_model=Meeting, response_model_by_alias=True, status_code=201)
+@router.post(
+    f"{PLAN}/meetings",
+    response_model=Meeting,
+    response_model_by_alias=True,
+    status_code=201,
+)
 async def add_meeting(district_id: DistrictId, case_id: str, body: NewMeeting, session: Session) -> Meeting:
     """Record a meeting about the plan, whether or not the family came."""
     case = await _changeable(session, district_id, case_id, body.staff_id)
@@ -101,7 +131,12 @@ async def add_note(district_id: DistrictId, case_id: str, body: NewNote, session
     return Note.model_validate(await service.add_note(session, case=case, new=body, now=_now()))
 
 
-@router.post(f"{PLAN}/acknowledgements", response_model=Acknowledgement, response_model_by_alias=True, status_code=201)
+@router.post(
+    f"{PLAN}/acknowledgements",
+    response_model=Acknowledgement,
+    response_model_by_alias=True,
+    status_code=201,
+)
 async def add_acknowledgement(
     district_id: DistrictId, case_id: str, body: NewAcknowledgement, session: Session
 ) -> Acknowledgement:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from rollcall_shared.auth import STAFF_OR_READER
 from rollcall_shared.events import school_year_of
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
@@ -17,7 +18,11 @@ from plans.reports import repository
 from plans.reports.effectiveness import measure
 from plans.reports.schemas import EffectivenessReport, InterventionEffect
 
-router = APIRouter(prefix="/v1/districts/{district_id}/reports", tags=["reports"])
+router = APIRouter(
+    prefix="/v1/districts/{district_id}/reports",
+    tags=["reports"],
+    dependencies=[STAFF_OR_READER],
+)
 
 
 @router.get("/interventions", response_model=EffectivenessReport, response_model_by_alias=True)

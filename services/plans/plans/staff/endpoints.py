@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from pydantic import Field
 
+from rollcall_shared.auth import OPERATOR, OPERATOR_OR_STAFF
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
@@ -32,7 +33,12 @@ class Team(Camel):
     staff_ids: list[str] = Field(max_length=200, description="The school's attendance team; cases are shared among them")
 
 
-@router.put("/staff/{staff_id}", response_model=StaffView, response_model_by_alias=True)
+@router.put(
+    "/staff/{staff_id}",
+    dependencies=[OPERATOR],
+    response_model=StaffView,
+    response_model_by_alias=True,
+)
 async def put_staff(district_id: DistrictId, staff_id: str, body: StaffBody, session: Session) -> StaffView:
     """Add or change a staff member; an inactive one gets no new cases."""
     found = await repository.member(session, district_id, staff_id)
@@ -43,7 +49,12 @@ async def put_staff(district_id: DistrictId, staff_id: str, body: StaffBody, ses
     return StaffView(staff_id=staff_id, **body.model_dump())
 
 
-@router.get("/staff", response_model=list[StaffView], response_model_by_alias=True)
+@router.get(
+    "/staff",
+    dependencies=[OPERATOR_OR_STAFF],
+    response_model=list[StaffView],
+    response_model_by_alias=True,
+)
 async def list_staff(district_id: DistrictId, session: Session) -> list[StaffView]:
     return [
         StaffView(staff_id=s.staff_id, name=s.name, role=s.role, active=s.active)
@@ -51,7 +62,12 @@ async def list_staff(district_id: DistrictId, session: Session) -> list[StaffVie
     ]
 
 
-@router.put("/schools/{school_id}/team", response_model=Team, response_model_by_alias=True)
+@router.put(
+    "/schools/{school_id}/team",
+    dependencies=[OPERATOR],
+    response_model=Team,
+    response_model_by_alias=True,
+)
 async def put_team(district_id: DistrictId, school_id: str, body: Team, session: Session) -> Team:
     """Name the school's attendance team: its new cases go to the member with the lightest open caseload."""
     known = {s.staff_id for s in await repository.staff(session, district_id)}
@@ -61,6 +77,11 @@ async def put_team(district_id: DistrictId, school_id: str, body: Team, session:
     return Team(staff_ids=sorted(set(body.staff_ids)))
 
 
-@router.get("/schools/{school_id}/team", response_model=Team, response_model_by_alias=True)
+@router.get(
+    "/schools/{school_id}/team",
+    dependencies=[OPERATOR_OR_STAFF],
+    response_model=Team,
+    response_model_by_alias=True,
+)
 async def get_team(district_id: DistrictId, school_id: str, session: Session) -> Team:
     return Team(staff_ids=await repository.team(session, district_id, school_id))
