@@ -106,6 +106,22 @@ async def test_a_poison_message_is_dead_lettered_and_the_partition_keeps_moving(
     assert "not an attendance event" in dead.headers[0]["x-dead-letter-reason"]
 
 
+async def test_a_dead_lettered_event_sent_back_is_applied_again_not_dropped_as_seen(settings, kafka_bootstrap, district_id):
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite stores a NUL character; PostgreSQL refuses it, which makes this event fail when applied")
+    feed = Feed(district_id).enroll("s7", DAYS[0]).daily("s7", DAYS[0], AttendanceCategory.TARDY, 40, "bus\x00")
+    enrollment, failing = feed.messages()
+    async with (
+        serve(create_app(settings)),
+        TopicReader(kafka_bootstrap, topics.DEAD_LETTER, district_id) as dead,
+    ):
+        await publish(kafka_bootstrap, topics.ATTENDANCE, [enrollment, failing])
+        await dead.wait_for(lambda m: len(m) == 1)
+        await publish(kafka_bootstrap, topics.ATTENDANCE, [failing])  # as `rollcall redrive` sends it back
+        await dead.wait_for(lambda m: len(m) == 2)
+    assert [h["x-dead-letter-source"].split("/")[0] for h in dead.headers] == [topics.ATTENDANCE] * 2
+
+
 async def test_a_district_playbook_set_through_the_api_changes_when_students_cross(settings, kafka_bootstrap, district_id):
     feed = Feed(district_id).enroll("s5", DAYS[0]).enroll("s6", DAYS[0])
     for student in ("s5", "s6"):

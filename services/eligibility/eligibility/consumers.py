@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from functools import partial
 
@@ -119,15 +118,8 @@ async def _apply_alone(rt: Runtime, eligibility: Eligibility, record: ConsumerRe
     if error is None:
         return
     log.error("attendance event at %s/%d dead-lettered: %s", record.partition, record.offset, type(error).__name__)
+    # Keyed by the message's place, not its event id: a re-driven copy (a new offset) must be applied, not dropped.
     async with rt.database.transaction() as session:
-        event_id = _event_id(record)
-        if event_id is None or await claim_new(session, InboxMessage, [event_id]):
+        if await claim_new(session, InboxMessage, [f"dead-letter:{record.partition}:{record.offset}"]):
             await publish_dead_letter(session, record, f"{type(error).__name__}: {error}", settings.consumer_group)
     rt.relay.wake()
-
-
-def _event_id(record: ConsumerRecord) -> str | None:
-    try:
-        return json.loads(record.value).get("eventId")
-    except Exception:
-        return None
