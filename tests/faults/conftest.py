@@ -8,7 +8,7 @@ of its own. Notifications holds texts and emails an hour, so nothing leaves and 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -21,6 +21,7 @@ from ingest.settings import Settings as IngestSettings
 from notifications.app import create_app as notifications_app
 from plans.app import create_app as plans_app
 from plans.settings import Settings as PlansSettings
+from tests.support.broker import PrivateBroker
 from tests.support.outside import notifications_settings
 from tests.support.stack import serve, serve_http
 
@@ -34,6 +35,16 @@ class Stack:
     eligibility: httpx.AsyncClient
     plans: httpx.AsyncClient
     notifications: httpx.AsyncClient
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """The suite's services run to the session's end: on a broker of their own, they never act on other tests' events."""
+    broker = PrivateBroker(partitions=4).start()
+    try:
+        yield broker.url
+    finally:
+        broker.stop()
 
 
 @pytest.fixture(scope="session")
