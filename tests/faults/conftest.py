@@ -21,7 +21,7 @@ from ingest.settings import Settings as IngestSettings
 from notifications.app import create_app as notifications_app
 from plans.app import create_app as plans_app
 from plans.settings import Settings as PlansSettings
-from tests.support.broker import PrivateBroker
+from tests.support.broker import private_bootstrap
 from tests.support.outside import notifications_settings
 from tests.support.stack import serve, serve_http
 
@@ -40,11 +40,7 @@ class Stack:
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """The suite's services run to the session's end: on a broker of their own, they never act on other tests' events."""
-    broker = PrivateBroker(partitions=4).start()
-    try:
-        yield broker.url
-    finally:
-        broker.stop()
+    yield from private_bootstrap()
 
 
 @pytest.fixture(scope="session")

@@ -18,18 +18,14 @@ from notifications.settings import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.settings import Settings as PlansSettings
 from tests.ingest.conftest import ingest  # noqa: F401  (the ingest service in-process, for the file tests)
-from tests.support.broker import PrivateBroker
+from tests.support.broker import private_bootstrap
 from tests.support.stack import serve_in_thread
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """The fuzz floods its broker: one of its own, so later tests' new consumer groups need not read through it."""
-    broker = PrivateBroker(partitions=4).start()
-    try:
-        yield broker.url
-    finally:
-        broker.stop()
+    yield from private_bootstrap()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 
 from rollcall_shared.broker import ensure_topics
 from rollcall_shared.local_broker import start_local_broker
@@ -28,3 +29,12 @@ class PrivateBroker:
             self._process.terminate()
             self._process.wait(10)
             self._process = None
+
+
+def private_bootstrap() -> Iterator[str]:
+    """A session fixture's body for a folder whose services outlive their tests: a broker of their own."""
+    broker = PrivateBroker(partitions=4).start()
+    try:
+        yield broker.url
+    finally:
+        broker.stop()
