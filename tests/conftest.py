@@ -2,13 +2,12 @@
 
 `KAFKA_BOOTSTRAP_SERVERS` and `TEST_POSTGRES_URL` point the suite at existing servers; without
 them it uses testcontainers where a Docker engine answers, and otherwise the bundled Tansu broker
-and the PostgreSQL server at 127.0.0.1:5432.
+(one per test module) and the PostgreSQL server at 127.0.0.1:5432.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 
@@ -17,8 +16,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from rollcall_shared.broker import ensure_topics
-from rollcall_shared.local_broker import start_local_broker
 from rollcall_shared.migrations import upgrade
+from tests.support.broker import private_bootstrap
 
 SERVICES = ("ingest", "eligibility", "notifications", "plans")
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -34,15 +33,9 @@ def _docker_available() -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    """A Kafka broker with Rollcall's topics, for the whole run."""
+def shared_kafka() -> Iterator[str | None]:
+    """A broker named by `KAFKA_BOOTSTRAP_SERVERS` or a Kafka container, for the whole run; None without either."""
     if url := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         ensure_topics(url, 4)
         yield url
@@ -55,15 +48,20 @@ def kafka_bootstrap() -> Iterator[str]:
             ensure_topics(url, 4)
             yield url
         return
-    port = _free_port()
-    broker = start_local_broker(port=port)
-    url = f"127.0.0.1:{port}"
-    try:
-        ensure_topics(url, 4)
-        yield url
-    finally:
-        broker.terminate()
-        broker.wait(10)
+    yield None
+
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(shared_kafka: str | None) -> Iterator[str]:
+    """A Kafka broker with Rollcall's topics.
+
+    The bundled broker starts anew for each test module (in a fifth of a second): a module's new consumer groups
+    read from the earliest offset, and on a broker of their own they never read through the modules before them.
+    """
+    if shared_kafka is not None:
+        yield shared_kafka
+        return
+    yield from private_bootstrap()
 
 
 @pytest.fixture(scope="session")

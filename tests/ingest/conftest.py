@@ -73,7 +73,7 @@ class Ingest:
         raise AssertionError("the outbox did not drain")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def ingest(kafka_bootstrap: str, databases) -> AsyncIterator[Ingest]:
     settings = Settings(
         # a name of its own: tests/fuzz runs this fixture too, in the same session

@@ -32,7 +32,7 @@ class PrivateBroker:
 
 
 def private_bootstrap() -> Iterator[str]:
-    """A session fixture's body for a folder whose services outlive their tests: a broker of their own."""
+    """A fixture's body: a broker of its own, with Rollcall's topics, until the fixture ends."""
     broker = PrivateBroker(partitions=4).start()
     try:
         yield broker.url
