@@ -16,7 +16,7 @@ from rollcall_shared.service import Runtime
 
 SENDS = {
     "ingest": {topics.ATTENDANCE, topics.ROSTER},
-    "eligibility": {topics.THRESHOLDS, topics.DEAD_LETTER},
+    "eligibility": {topics.THRESHOLDS, topics.SCHOOLS, topics.DEAD_LETTER},
     "notifications": {topics.OUTREACH, topics.DEAD_LETTER},
     "plans": {topics.CASES, topics.DEAD_LETTER},
 }

@@ -17,7 +17,7 @@ from functools import cached_property
 from itertools import islice
 from typing import Any
 
-from rollcall_dev import attendance, edfi
+from rollcall_dev import attendance, edfi, groups
 from rollcall_dev.attendance import PRESENT, UNEXCUSED, Absence
 from rollcall_dev.roster import (
     Enrollment,
@@ -167,6 +167,14 @@ class District:
             for child in family.children
             for priority, guardian in enumerate(family.guardians, 1)
         ))  # fmt: skip
+
+    def groups(self) -> Iterator[Records]:
+        """Each student's sex, race and ethnicity, English learner status and programs, as reports group them."""
+        by_resource: defaultdict[str, list[edfi.Resource]] = defaultdict(list)
+        for resource, record in groups.resources(groups.draw_groups(random.Random(f"{self.seed}:groups"), self.students)):
+            by_resource[resource].append(record)
+        for resource, records in by_resource.items():
+            yield from self._batches(resource, records)
 
     def outreach_settings(self) -> dict[str, Any]:
         """The district's notification settings: letterhead, schools, and no quiet hours.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,10 +44,10 @@ HOUSEHOLDS_SECONDS = 120.0
 
 
 def send_roster(district: District, ingest_url: str, totals: Totals) -> None:
-    """POST the district's students, guardians and who lives with whom to ingest."""
+    """POST the district's students, guardians, who lives with whom and the students' groups to ingest."""
     base = f"/v1/districts/{district.district_id}/ed-fi"
     with httpx.Client(base_url=ingest_url, timeout=120, auth=operator_tokens()) as client:
-        for step in district.roster():
+        for step in itertools.chain(district.roster(), district.groups()):
             _count(totals, step, post(client, f"{base}/{step.resource}", step.items))
 
 

@@ -43,6 +43,7 @@ from rollcall_dev.replay import (
     wait_for_households,
 )
 from rollcall_dev.outreach_report import Inboxes, outreach_of, print_outreach
+from rollcall_dev.district_report import district_report, print_district_report
 from rollcall_dev.report import already_loaded, print_outcome, wait_for_eligibility
 from rollcall_dev.stack import (
     SERVICES,
@@ -250,6 +251,9 @@ def run_demo(
         print_cases(console, district, cases)
         if not cases.settled:
             console.print(f"[yellow]Cases were still changing: see {stack.var / 'plans.log'}[/]")
+    with console.status("Asking eligibility for the district's attendance reports ..."):
+        report = district_report(district, eligibility, stack.var / "reports" / district.district_id)
+    print_district_report(console, district, report)
 
 
 def prepare_outreach(district: District, notifications: Service, console: Console) -> None:

@@ -8,7 +8,14 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from rollcall_shared import topics
-from rollcall_shared.events import CaseChanged, OutreachStatusChanged, RosterChanged, ThresholdChanged, attendance_event
+from rollcall_shared.events import (
+    CaseChanged,
+    OutreachStatusChanged,
+    RosterChanged,
+    SchoolAttendanceChanged,
+    ThresholdChanged,
+    attendance_event,
+)
 
 CONSUMERS = ("eligibility", "notifications", "plans")
 """The services that subscribe to topics: each dead-letters what it cannot process."""
@@ -27,16 +34,20 @@ CHANNELS = {
     topics.ATTENDANCE: Channel(attendance_event, ("ingest",), ("eligibility", "plans")),
     topics.ROSTER: Channel(RosterChanged, ("ingest",), ("notifications",)),
     topics.THRESHOLDS: Channel(ThresholdChanged, ("eligibility",), ("notifications", "plans")),
+    topics.SCHOOLS: Channel(SchoolAttendanceChanged, ("eligibility",)),
     topics.OUTREACH: Channel(OutreachStatusChanged, ("notifications",), ("plans",)),
     topics.CASES: Channel(CaseChanged, ("plans",)),
     topics.DEAD_LETTER: Channel(None, CONSUMERS),
 }
 
 DESCRIPTIONS = {
-    topics.ATTENDANCE: "Attendance, enrollment and school-day changes accepted by ingest; key `{district}:{student}`, "
+    topics.ATTENDANCE: "Attendance, enrollment, school-day and student-group changes accepted by ingest; "
+    "key `{district}:{student}`, "
     "calendar days `{district}@school:{school}`.",
     topics.ROSTER: "Student and contact changes, identifiers only; key `{district}`.",
     topics.THRESHOLDS: "threshold.crossed / threshold.cleared, once per change; key `{district}:{student}`.",
+    topics.SCHOOLS: "school.attendance-below-target once per dip of a school's attendance over its last school days "
+    "under the district's target, school.attendance-recovered when it is back; key `{district}@school:{school}`.",
     topics.OUTREACH: "outreach.status-changed at every status change of an outreach item; key `{district}:{student}`.",
     topics.CASES: "case.opened / case.updated / case.escalated / case.closed at every change of a case; "
     "key `{district}:{student}`.",

@@ -98,11 +98,15 @@ def one_of(session: AsyncSession, column: Any, values: list[Any]) -> Any:
 
 
 def unnest_rows(table: Any, rows: list[dict[str, Any]]) -> Any:
-    """PostgreSQL `SELECT unnest(:a) AS a, unnest(:b) AS b, ...`: rows as one array per column."""
+    """PostgreSQL `SELECT unnest(:a) AS a, unnest(:b) AS b, ...`: rows as one array per column.
+
+    One dimension: a JSON list is one row's value, not a nested array to flatten.
+    """
     return select(
         *(
             func.unnest(
-                bindparam(f"rows_{name}", [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
+                bindparam(f"rows_{name}", [row[name] for row in rows],
+                          type_=postgresql.ARRAY(table.c[name].type, dimensions=1))
             ).label(name)
             for name in rows[0]
         )

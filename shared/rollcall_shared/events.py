@@ -75,6 +75,8 @@ class EnrollmentRecorded(StudentEvent):
     exit_date: date | None = None
     school_closed_through: date | None = None
     """The school's `as_of` when ingest accepted the enrollment: the days already final there."""
+    grade_level: str | None = None
+    """The Ed-Fi GradeLevelDescriptor code value of the enrollment (`entryGradeLevelDescriptor`), e.g. `Ninth grade`."""
 
 
 class SchoolDayClosed(StudentEvent):
@@ -84,6 +86,10 @@ class SchoolDayClosed(StudentEvent):
     closed_through: date
     instructional_days: tuple[date, ...] = ()
     """The school's instructional days finalised by this close, as ingest knew them."""
+    close_id: str | None = None
+    """The same for every event of one close of the school (older events have none)."""
+    close_size: int | None = None
+    """How many events that close sent: one per student, so a consumer knows when it has applied them all."""
 
 
 class CalendarDateRecorded(IngestEvent):
@@ -93,12 +99,44 @@ class CalendarDateRecorded(IngestEvent):
     instructional: bool
 
 
+GroupName = Literal["english-learner", "special-education", "economically-disadvantaged", "homeless", "foster-care"]
+"""The student groups of reports that come and go over a school year (programs and characteristics)."""
+
+
+class GroupPeriod(BaseModel):
+    """A student in one group from `begin_date` through `end_date`; open ends are unknown or ongoing."""
+
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    group: GroupName
+    begin_date: date | None = None
+    end_date: date | None = None
+
+
+class StudentGroupsRecorded(IngestEvent):
+    """Everything ingest now knows of a student's report groups, whole: the latest one replaces the earlier.
+
+    Built from the student's StudentEducationOrganizationAssociations (sex, race and ethnicity, English
+    learner status, student characteristics) and program associations (special education, school food
+    service, homeless, foster care).
+    """
+
+    type: Literal["student.groups-recorded"] = "student.groups-recorded"
+    student_id: str
+    sex: str | None = None
+    """The SexDescriptor code value, e.g. `Female`."""
+    race_ethnicity: str | None = None
+    """Hispanic or Latino of any race, else the one race reported, else `Two or more races`."""
+    groups: tuple[GroupPeriod, ...] = ()
+
+
 AttendanceEvent = Annotated[
     DailyAttendanceRecorded
     | SectionAttendanceRecorded
     | EnrollmentRecorded
     | SchoolDayClosed
-    | CalendarDateRecorded,
+    | CalendarDateRecorded
+    | StudentGroupsRecorded,
     Field(discriminator="type"),
 ]
 attendance_event = TypeAdapter(AttendanceEvent)
@@ -146,6 +184,23 @@ class ThresholdChanged(Event):
     occurred_at: datetime
     days_missed: tuple[DayMissed, ...] = ()
     """The school year's absent and truant days at the change, oldest first (an addition to v1)."""
+
+
+class SchoolAttendanceChanged(Event):
+    """Published on `eligibility.schools.v1`: a school's attendance over its last school days fell below the
+    district's target (once per dip), or came back to it."""
+
+    type: Literal["school.attendance-below-target", "school.attendance-recovered"]
+    school_id: str
+    school_year: int
+    attendance_rate: float
+    """Days attended over days enrolled, all the school's students, over the window's days."""
+    target: float
+    window_days: int
+    first_day: date
+    last_day: date
+    """The window: the school's last `window_days` instructional days, through its latest closed day."""
+    occurred_at: datetime
 
 
 def school_year_of(day: date) -> int:

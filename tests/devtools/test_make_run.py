@@ -125,6 +125,7 @@ def test_make_run_replays_the_demo_and_stops_every_process_on_ctrl_c(tmp_path: P
     assert crossings and int(crossings[1]) > 0
     _assert_outreach_reached_families(printed, tmp_path / "var")
     _assert_cases_opened_and_worked(printed, tmp_path / "var")
+    _assert_the_district_report(printed, tmp_path / "var")
     assert printed.rstrip().endswith("Stopped.")
     assert _processes_mentioning(str(tmp_path)) == []
     assert not any(port_open("127.0.0.1", port) for port in (broker_port, *ports))
@@ -172,3 +173,18 @@ def _assert_cases_opened_and_worked(printed: str, var: Path) -> None:
     assert reviewed == int(worked[1]), "every goal's window has closed in the replayed days"
     [record] = (var / "cases" / "e2e-demo").glob("case-*.pdf")
     assert record.read_bytes().startswith(b"%PDF") and record.with_suffix(".json").exists()
+
+
+def _assert_the_district_report(printed: str, var: Path) -> None:
+    """Attendance by school and by a student group, every school against the target, the board report and CSV."""
+    by_school = _table_rows(printed.split("Attendance by school, as of", 1)[1].split("Attendance by", 1)[0])
+    district = by_school["district"]
+    assert int(district[0]) > 0 and district[1].endswith("%"), printed
+    by_group = _table_rows(printed.split("Attendance by economicallyDisadvantaged", 1)[1])
+    assert {"yes", "no"} <= by_group.keys() and int(by_group["yes"][0]) + int(by_group["no"][0]) == int(district[0])
+    assert len(re.findall(r"over its last 10 school days|not reviewed yet", printed)) == 3, printed
+    assert re.search(r"A two-week campaign at .+? attendance \d", printed), printed
+    [board] = (var / "reports" / "e2e-demo").glob("board-report-*.pdf")
+    [anonymized] = (var / "reports" / "e2e-demo").glob("attendance-by-school-*.csv")
+    assert board.read_bytes().startswith(b"%PDF")
+    assert "student" not in anonymized.read_text().splitlines()[0].lower().replace("students", "")

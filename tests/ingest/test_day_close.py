@@ -65,6 +65,17 @@ async def test_next_close_carries_only_the_newly_closed_days_to_students_enrolle
     assert len(received["B"]) == 1, "B left before the newly closed days"
 
 
+async def test_each_close_gives_its_events_one_close_id_and_their_number(ingest, district_id, school_with_students):
+    await close(ingest, district_id, "2021-09-07")
+    await close(ingest, district_id, "2021-09-13")
+
+    by_close: dict[str, list[tuple[str, int]]] = {}
+    for _, e in await ingest.published(topics.ATTENDANCE, district_id):
+        if e["type"] == "school-day.closed":
+            by_close.setdefault(e["closeId"], []).append((e["closedThrough"], e["closeSize"]))
+    assert sorted(by_close.values()) == [[("2021-09-07", 2)] * 2, [("2021-09-13", 1)]]
+
+
 async def test_close_at_or_before_as_of_is_a_duplicate(ingest, district_id, school_with_students):
     await close(ingest, district_id, "2021-09-07")
 

@@ -17,7 +17,10 @@ POLICY: dict[str, dict[tuple[str, str], set[Scope]]] = {
     "ingest": {
         **{("POST", f"{D}/ed-fi/{resource}"): {W} for resource in (
             "studentSchoolAssociations", "calendarDates", "studentSchoolAttendanceEvents",
-            "studentSectionAttendanceEvents", "students", "contacts", "studentContactAssociations", "interchanges")},
+            "studentSectionAttendanceEvents", "students", "contacts", "studentContactAssociations", "interchanges",
+            "studentEducationOrganizationAssociations", "studentSpecialEducationProgramAssociations",
+            "studentSchoolFoodServiceProgramAssociations", "studentHomelessProgramAssociations",
+            "studentProgramAssociations")},
         ("POST", f"{D}/csv/daily-attendance"): {W},
         ("POST", f"{D}/schools/{{school_id}}/closed-days"): {W},
         ("GET", f"{D}/roster"): {ROSTER},
@@ -28,6 +31,10 @@ POLICY: dict[str, dict[tuple[str, str], set[Scope]]] = {
         ("GET", f"{D}/playbook"): {R, S, A},
         ("PUT", f"{D}/playbook"): {A},
         ("POST", f"{D}/rebuilds"): {A},
+        **{("GET", f"{D}/reports/{report}"): {R, S} for report in (
+            "attendance", "attendance/trend", "attendance.csv", "board.pdf")},
+        ("GET", f"{D}/schools/{{school_id}}/attendance-target"): {R, S},
+        ("GET", f"{D}/schools/{{school_id}}/campaigns/report"): {R, S},
     },
     "notifications": {
         ("GET", f"{D}/outreach"): {R, S},

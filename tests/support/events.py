@@ -58,11 +58,20 @@ class Feed:
         )
         return self
 
-    def close(self, student_id: str, through: date, instructional: list[date]) -> Feed:
+    def close(self, student_id: str, through: date, instructional: list[date], close_id: str | None = None,
+              size: int | None = None) -> Feed:
         self.events.append(
             SchoolDayClosed(**self._common(), student_id=student_id, school_id=self.school_id,
-                            closed_through=through, instructional_days=tuple(instructional))
+                            closed_through=through, instructional_days=tuple(instructional),
+                            close_id=close_id, close_size=size)
         )
+        return self
+
+    def close_school(self, students: list[str], through: date, instructional: list[date]) -> Feed:
+        """One close as ingest sends it: an event per student, with one close id and the number of events."""
+        close_id = str(uuid.uuid4())
+        for student in students:
+            self.close(student, through, instructional, close_id, len(students))
         return self
 
     def messages(self, events: list[IngestEvent] | None = None) -> list[tuple[str, bytes]]:

@@ -21,7 +21,7 @@ from rollcall_shared.logs import correlation_of
 from rollcall_shared.service import Runtime
 
 from eligibility.models import InboxMessage
-from eligibility.publishers import publish_dead_letter, publish_threshold_changes
+from eligibility.publishers import publish_dead_letter, publish_school_changes, publish_threshold_changes
 from eligibility.service import Eligibility, Fenced
 from eligibility.settings import Settings
 
@@ -101,9 +101,10 @@ async def _apply(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRe
     try:
         async with rt.database.transaction() as session:
             consumed(session, records, settings.consumer_group)
-            changes = await eligibility.apply(session, events, {record.partition for record in records})
+            changes, school_changes = await eligibility.apply(session, events, {record.partition for record in records})
             caused = [(change, correlation.get(cause.event_id)) for change, cause in changes]
             await publish_threshold_changes(session, caused)
+            await publish_school_changes(session, school_changes)
             for record, reason in poison:
                 await publish_dead_letter(session, record, reason, settings.consumer_group)
     except BaseException:

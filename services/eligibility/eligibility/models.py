@@ -62,12 +62,14 @@ class SectionRecord(Base):
 
 class Enrollment(Base):
     __tablename__ = "enrollment"
+    __table_args__ = (Index("ix_enrollment_school", "district_id", "school_id", "entry_date"),)
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     student_id: Mapped[str] = mapped_column(ID, primary_key=True)
     school_id: Mapped[str] = mapped_column(ID, primary_key=True)
     entry_date: Mapped[date] = mapped_column(Date, primary_key=True)
     exit_date: Mapped[date | None] = mapped_column(Date)
+    grade_level: Mapped[str | None] = mapped_column(String(64))
 
 
 class School(Base):
@@ -78,6 +80,23 @@ class School(Base):
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     school_id: Mapped[str] = mapped_column(ID, primary_key=True)
     days_version: Mapped[int] = mapped_column(Integer, default=0)
+    closed_through: Mapped[date | None] = mapped_column(Date)
+    """The school's `as_of`: the latest day whose attendance the SIS said is final."""
+    applied_through: Mapped[date | None] = mapped_column(Date)
+    """The latest day of a close whose every event is applied: the end of the school's review window."""
+
+
+class SchoolClose(Base):
+    """One close of a school (`close_id`) and how many of its `size` events, one per student, are applied."""
+
+    __tablename__ = "school_close"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    close_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    closed_through: Mapped[date] = mapped_column(Date)
+    size: Mapped[int] = mapped_column(Integer)
+    seen: Mapped[int] = mapped_column(Integer)
 
 
 class SchoolDay(Base):
@@ -141,3 +160,35 @@ class Rebuild(Base):
     crossed: Mapped[int] = mapped_column(Integer)
     cleared: Mapped[int] = mapped_column(Integer)
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StudentGroups(Base):
+    """A student's report groups as ingest last knew them (`StudentGroupsRecorded`, whole)."""
+
+    __tablename__ = "student_groups"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    sex: Mapped[str | None] = mapped_column(String(64))
+    race_ethnicity: Mapped[str | None] = mapped_column(String(64))
+    groups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """Each `{"group", "beginDate", "endDate"}` (ISO dates or null)."""
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SchoolTarget(Base):
+    """Whether a school's recent attendance is below the district's target, and how many dips it has had."""
+
+    __tablename__ = "school_target"
+
+    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    school_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    """`below` or `met`."""
+    dips: Mapped[int] = mapped_column(Integer, default=0)
+    recoveries: Mapped[int] = mapped_column(Integer, default=0)
+    attendance_rate: Mapped[float | None] = mapped_column(Float)
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

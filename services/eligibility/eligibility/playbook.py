@@ -48,6 +48,9 @@ class Playbook(BaseModel):
     chronic_risk: RateRule = RateRule(crosses_at=0.05, clears_below=0.04)
     chronic: RateRule = RateRule(crosses_at=0.10, clears_below=0.08)
     severe_chronic: RateRule = RateRule(crosses_at=0.20, clears_below=0.16)
+    school_attendance_target: float = Field(0.96, gt=0, le=1, description="a school's attendance over its last `schoolTargetDays` school days below this starts a campaign (school.attendance-below-target)")
+    school_target_days: int = Field(10, ge=1, le=60, description="the school days a school's attendance is taken over")
+    report_minimum_students: int = Field(10, ge=1, description="reports that leave the district show no figures for a row of fewer students")
 
 
 TIERS: dict[RuleId, int] = {

@@ -6,11 +6,11 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import and_, case, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.db import one_of, upsert
-from rollcall_shared.events import AttendanceCategory
+from rollcall_shared.events import AttendanceCategory, StudentGroupsRecorded
 
 from eligibility import models
 from eligibility.playbook import DEFAULT_PLAYBOOK, Playbook, RuleId
@@ -54,7 +54,7 @@ async def load_students(session: AsyncSession, keys: Collection[StudentKey]) -> 
         enrollments = await session.execute(select(models.Enrollment).where(_student_in(session, models.Enrollment, chunk)))
         for row in enrollments.scalars():
             states[(row.district_id, row.student_id)].history.enrollments[(row.school_id, row.entry_date)] = (
-                Enrollment(row.school_id, row.entry_date, row.exit_date)
+                Enrollment(row.school_id, row.entry_date, row.exit_date, row.grade_level)
             )
         years = await session.execute(
             select(models.StudentYear.district_id, models.StudentYear.student_id, models.StudentYear.closed_through)
@@ -88,7 +88,8 @@ async def save_students(session: AsyncSession, states: dict[StudentKey, StudentS
                              "category": s.category.value})
         for key in state.changed_enrollments:
             e = history.enrollments[key]
-            enrollments.append({**who, "school_id": e.school_id, "entry_date": e.entry_date, "exit_date": e.exit_date})
+            enrollments.append({**who, "school_id": e.school_id, "entry_date": e.entry_date, "exit_date": e.exit_date,
+                                "grade_level": e.grade_level})
         for year, rule_id in state.changed_rules:
             p = state.rules[(year, rule_id)]
             rules.append({**who, "school_year": year, "rule_id": rule_id.value, "state": p.state.value,
@@ -172,6 +173,55 @@ async def save_school_days(session: AsyncSession, days: dict[tuple[str, str], di
         session, table, [{"district_id": d, "school_id": s, "days_version": 1} for d, s in sorted(days)],
         keys=["district_id", "school_id"], update=lambda _: {"days_version": table.c.days_version + 1},
     )
+
+
+async def save_closed_through(
+    session: AsyncSession, closed: dict[tuple[str, str], date], applied: dict[tuple[str, str], date]
+) -> None:
+    """Move each school's `closed_through` and `applied_through` on to the days given, never back."""
+    table = models.School.__table__
+    rows = [{"district_id": d, "school_id": s, "days_version": 0, "closed_through": closed.get((d, s)),
+             "applied_through": applied.get((d, s))} for d, s in sorted(closed.keys() | applied.keys())]  # fmt: skip
+
+    def moved_on(excluded: Any) -> dict[str, Any]:
+        return {column: case(
+            (or_(table.c[column].is_(None), table.c[column] < excluded[column]), excluded[column]),
+            else_=table.c[column],
+        ) for column in ("closed_through", "applied_through")}  # fmt: skip
+
+    await upsert(session, table, rows, keys=["district_id", "school_id"], update=moved_on)
+
+
+async def count_closes(
+    session: AsyncSession, closes: dict[tuple[str, str, str, date, int], int]
+) -> dict[tuple[str, str], date]:
+    """Add the events applied to each (district, school, close id, closed through, size); returns each school's
+    latest day among those closes whose every event is now applied."""
+    if not closes:
+        return {}
+    table = models.SchoolClose.__table__
+    rows = [{"district_id": d, "school_id": s, "close_id": c, "closed_through": through, "size": size, "seen": seen}
+            for (d, s, c, through, size), seen in sorted(closes.items())]  # fmt: skip
+    await upsert(session, table, rows, keys=["district_id", "school_id", "close_id"],
+                 update=lambda excluded: {"seen": table.c.seen + excluded.seen})  # fmt: skip
+    ids = tuple_(table.c.district_id, table.c.school_id, table.c.close_id).in_([key[:3] for key in sorted(closes)])
+    complete = await session.execute(
+        select(table.c.district_id, table.c.school_id, func.max(table.c.closed_through))
+        .where(ids, table.c.seen >= table.c.size)
+        .group_by(table.c.district_id, table.c.school_id)
+    )  # fmt: skip
+    return {(d, s): through for d, s, through in complete}
+
+
+async def save_groups(session: AsyncSession, events: list[StudentGroupsRecorded]) -> None:
+    """Each student's report groups, the latest event of the batch replacing what was stored."""
+    latest = {(e.district_id, e.student_id): e for e in events}
+    rows = [
+        {"district_id": d, "student_id": s, "sex": e.sex, "race_ethnicity": e.race_ethnicity,
+         "groups": [g.model_dump(mode="json", by_alias=True) for g in e.groups], "updated_at": e.recorded_at}
+        for (d, s), e in sorted(latest.items())
+    ]  # fmt: skip
+    await upsert(session, models.StudentGroups.__table__, rows, keys=["district_id", "student_id"])
 
 
 async def playbooks(session: AsyncSession, district_ids: Collection[str]) -> dict[str, Playbook]:

@@ -37,6 +37,7 @@ class Enrollment:
     school_id: str
     entry_date: date
     exit_date: date | None = None
+    grade_level: str | None = None
 
 
 @dataclass

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from collections import Counter
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,8 +12,11 @@ from rollcall_shared.events import (
     AttendanceEvent,
     CalendarDateRecorded,
     DayMissed,
+    EnrollmentRecorded,
+    SchoolAttendanceChanged,
     SchoolDayClosed,
     StudentEvent,
+    StudentGroupsRecorded,
     ThresholdChanged,
     deterministic_id,
 )
@@ -22,6 +26,7 @@ from eligibility import repository
 from eligibility.models import InboxMessage
 from eligibility.playbook import TIERS, Playbook
 from eligibility.rules import Change, RuleState, SchoolDays, compute_metrics, days_missed, evaluate
+from eligibility.schools import lock_schools, review_schools, touched_schools
 from eligibility.state import RuleProgress, StudentCache, StudentKey, StudentState
 
 SchoolKey = tuple[str, str]
@@ -57,8 +62,9 @@ class Eligibility:
 
     async def apply(
         self, session: AsyncSession, events: Sequence[AttendanceEvent], partitions: set[int] | None = None
-    ) -> list[tuple[ThresholdChanged, AttendanceEvent]]:
-        """Apply the batch in the caller's transaction; returns the threshold changes with their causes.
+    ) -> tuple[list[tuple[ThresholdChanged, AttendanceEvent]], list[SchoolAttendanceChanged]]:
+        """Apply the batch in the caller's transaction; returns the threshold changes with their causes, and
+        the changes of the schools' attendance against their target.
 
         `partitions` are those the events came from; without them (no broker) nothing is fenced.
         """
@@ -70,6 +76,8 @@ class Eligibility:
             raise Fenced
         fresh = await claim_new(session, InboxMessage, (e.event_id for e in events))
         events = [e for e in events if e.event_id in fresh]
+        await repository.save_groups(session, [e for e in events if isinstance(e, StudentGroupsRecorded)])
+        events = [e for e in events if not isinstance(e, StudentGroupsRecorded)]
         student_events = [e for e in events if isinstance(e, StudentEvent)]
         keys = list(dict.fromkeys((e.district_id, e.student_id) for e in student_events))
         await self._forget_rebuilt(session, {d for d, _ in keys})
@@ -79,6 +87,9 @@ class Eligibility:
         school_keys |= {(d, school) for (d, _), st in states.items() for school, _ in st.history.enrollments}
         schools = await self._load_schools(session, school_keys)
         days_changed: dict[SchoolKey, dict[date, bool]] = {}
+        closed: dict[SchoolKey, date] = {}
+        applied: dict[SchoolKey, date] = {}
+        closes: Counter[tuple[str, str, str, date, int]] = Counter()
         calendars = Calendars(schools)
         changes: list[tuple[ThresholdChanged, AttendanceEvent]] = []
         try:
@@ -88,6 +99,10 @@ class Eligibility:
                     continue
                 if isinstance(event, SchoolDayClosed):
                     _learn_closed_days(schools, days_changed, event)
+                    _count_close(closes, applied, event)
+                if (through := _closed_through(event)) is not None:
+                    school = (event.district_id, event.school_id)
+                    closed[school] = max(closed.get(school, through), through)
                 key = (event.district_id, event.student_id)
                 state = states[key]
                 for year in sorted(state.apply(event)):
@@ -98,8 +113,17 @@ class Eligibility:
                             school_id=event.school_id, occurred_at=event.recorded_at,
                         )
                     ]
+            for school, through in (await repository.count_closes(session, closes)).items():
+                applied[school] = max(applied.get(school, through), through)
+            touched = touched_schools(states, applied, schools, playbooks)
+            as_of = await lock_schools(session, touched | days_changed.keys() | closed.keys(), told=applied)
             await repository.save_students(session, states)
             await repository.save_school_days(session, days_changed)
+            await repository.save_closed_through(session, closed, applied)
+            school_changes = await review_schools(
+                session, touched, as_of=as_of, calendars=schools, playbooks=playbooks,
+                occurred_at=max((e.recorded_at for e in events), default=datetime.now(UTC)),
+            )
         except BaseException:
             self.students.evict(keys)
             for key in school_keys:
@@ -110,7 +134,7 @@ class Eligibility:
             self.students.put(key, states[key])
         for key in days_changed:
             self._schools.pop(key, None)
-        return changes
+        return changes, school_changes
 
     async def _forget_rebuilt(self, session: AsyncSession, district_ids: set[str]) -> None:
         """Drop the cached students of a district whose state a rebuild has rewritten since."""
@@ -160,6 +184,24 @@ def _learn_closed_days(
     if new_days := set(event.instructional_days) - school.instructional:
         school.instructional = school.instructional | new_days
         days_changed.setdefault(key, {}).update(dict.fromkeys(new_days, True))
+
+
+def _count_close(
+    closes: Counter[tuple[str, str, str, date, int]], applied: dict[SchoolKey, date], event: SchoolDayClosed
+) -> None:
+    """Count the event towards its close; an older event, without a close id or size, is a whole close alone."""
+    if event.close_id is None or event.close_size is None:
+        key = (event.district_id, event.school_id)
+        applied[key] = max(applied.get(key, event.closed_through), event.closed_through)
+    else:
+        closes[(event.district_id, event.school_id, event.close_id, event.closed_through, event.close_size)] += 1
+
+
+def _closed_through(event: AttendanceEvent) -> date | None:
+    """The school's `as_of` an event tells."""
+    if isinstance(event, SchoolDayClosed):
+        return event.closed_through
+    return event.school_closed_through if isinstance(event, EnrollmentRecorded) else None
 
 
 class Calendars:

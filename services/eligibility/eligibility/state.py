@@ -72,7 +72,7 @@ class StudentState:
             return {school_year_of(event.date)}
         if isinstance(event, EnrollmentRecorded):
             key = (event.school_id, event.entry_date)
-            enrollment = Enrollment(event.school_id, event.entry_date, event.exit_date)
+            enrollment = Enrollment(event.school_id, event.entry_date, event.exit_date, event.grade_level)
             previous = history.enrollments.get(key)
             closed = event.school_closed_through is not None and self._close(event.school_id, event.school_closed_through)
             if previous == enrollment and not closed:

@@ -25,12 +25,16 @@ def content_hash(*values: object) -> str:
 
 @dataclass
 class Applied:
-    """What a batch did: one event per record that changed its key, by the record's index."""
+    """What a batch did: the records that changed their key, with their events by record index."""
 
     changes: list[tuple[int, IngestEvent]] = field(default_factory=list)
+    accepted: int = 0
+    """Records that changed the current record of their key."""
     duplicates: int = 0
     consequences: list[IngestEvent] = field(default_factory=list)
     """Events a change implies for others (e.g. students of a school), after the changes."""
+    regrouped: set[str] = field(default_factory=set)
+    """Students whose group documents changed: each hears of its whole picture once the batch is written."""
 
     @classmethod
     def of(
@@ -45,6 +49,7 @@ class Applied:
         for (index, _), row, did_change in zip(records, rows, changed, strict=True):
             if did_change:
                 applied.changes.append((index, event(row)))
+                applied.accepted += 1
             else:
                 applied.duplicates += 1
         return applied

@@ -5,6 +5,7 @@ from ingest.base import Base, OutboxMessage
 from ingest.calendar.models import CalendarDate, SchoolClose
 from ingest.clients.models import ApiClient, ClientSecret
 from ingest.enrollment.models import Enrollment
+from ingest.groups.models import GroupDocument, GroupedStudent
 from ingest.roster.models import RosterDocument
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "ClientSecret",
     "DailyAttendance",
     "Enrollment",
+    "GroupDocument",
+    "GroupedStudent",
     "OutboxMessage",
     "RosterDocument",
     "SchoolClose",

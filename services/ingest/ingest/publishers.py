@@ -8,7 +8,13 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import topics
-from rollcall_shared.events import CalendarDateRecorded, IngestEvent, RosterChanged, StudentEvent
+from rollcall_shared.events import (
+    CalendarDateRecorded,
+    IngestEvent,
+    RosterChanged,
+    StudentEvent,
+    StudentGroupsRecorded,
+)
 from rollcall_shared.outbox import Outbox
 
 from ingest.base import OutboxMessage
@@ -22,7 +28,7 @@ def new_event_id() -> str:
 
 def message(event: IngestEvent) -> tuple[str, str, bytes]:
     """`(topic, key, value)`: student events by student, calendar dates by school, roster by district."""
-    if isinstance(event, StudentEvent):
+    if isinstance(event, StudentEvent | StudentGroupsRecorded):
         return topics.ATTENDANCE, topics.student_key(event.district_id, event.student_id), event.to_json()
     if isinstance(event, CalendarDateRecorded):
         return topics.ATTENDANCE, topics.school_key(event.district_id, event.school_id), event.to_json()

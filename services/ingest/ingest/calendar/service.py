@@ -44,9 +44,7 @@ async def close_school_day(
         first=previous + ONE_DAY if previous else None,
         last=day,
     )
-    await publish(session, [
-        _closed(district_id, student_id, school_id, day, days, now) for student_id in students
-    ])
+    await publish(session, _closes(district_id, school_id, students, day, days, now))
     return True
 
 
@@ -103,22 +101,26 @@ async def _late_corrections(
             session, district_id=district_id, school_id=school_id, first=min(dates), last=max(dates)
         )
         instructional = sorted(day for day, is_instructional in dates.items() if is_instructional)
-        events += [
-            _closed(district_id, student_id, school_id, closed[school_id], instructional, now)
-            for student_id in students
-        ]
+        events += _closes(district_id, school_id, students, closed[school_id], instructional, now)
     return events
 
 
-def _closed(
-    district_id: str, student_id: str, school_id: str, through: date, days: Sequence[date], now: datetime
-) -> SchoolDayClosed:
-    return SchoolDayClosed(
-        event_id=new_event_id(),
-        district_id=district_id,
-        recorded_at=now,
-        student_id=student_id,
-        school_id=school_id,
-        closed_through=through,
-        instructional_days=tuple(days),
-    )
+def _closes(
+    district_id: str, school_id: str, students: Sequence[str], through: date, days: Sequence[date], now: datetime
+) -> list[SchoolDayClosed]:
+    """One close of the school: an event per student, all with one `close_id` and the close's size."""
+    close_id = new_event_id()
+    return [
+        SchoolDayClosed(
+            event_id=new_event_id(),
+            district_id=district_id,
+            recorded_at=now,
+            student_id=student_id,
+            school_id=school_id,
+            closed_through=through,
+            instructional_days=tuple(days),
+            close_id=close_id,
+            close_size=len(students),
+        )
+        for student_id in students
+    ]

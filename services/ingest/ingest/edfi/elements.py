@@ -11,6 +11,7 @@ References = dict[str, str]
 """`id` attribute of an element read earlier in the file -> its unique id, for `ref` lookups."""
 
 SCHOOL = "SchoolReference/SchoolIdentity/SchoolId"
+EDUCATION_ORGANIZATION = "EducationOrganizationReference/EducationOrganizationIdentity/EducationOrganizationId"
 
 
 def _text(element: Element, path: str) -> str | None:
@@ -75,6 +76,23 @@ def enrollment(element: Element, _: References) -> dict[str, Any]:
         "schoolReference": _school(element),
         "entryDate": _text(element, "EntryDate"),
         "exitWithdrawDate": _text(element, "ExitWithdrawDate"),
+        "entryGradeLevelDescriptor": _text(element, "EntryGradeLevel") or _text(element, "EntryGradeLevelDescriptor"),
+    })
+
+
+def program_association(element: Element, _: References) -> dict[str, Any]:
+    """Any of Ed-Fi's student program associations; the API names the program's organization on its reference."""
+    program = "ProgramReference/ProgramIdentity/"
+    return _present({
+        "studentReference": _student(element),
+        "educationOrganizationReference": _present({"educationOrganizationId": _text(element, EDUCATION_ORGANIZATION)}),
+        "programReference": _present({
+            "educationOrganizationId": _text(element, program + EDUCATION_ORGANIZATION),
+            "programName": _text(element, program + "ProgramName"),
+            "programTypeDescriptor": _text(element, program + "ProgramType"),
+        }),
+        "beginDate": _text(element, "BeginDate"),
+        "endDate": _text(element, "EndDate"),
     })
 
 
@@ -105,6 +123,10 @@ def _referenced(element: Element, kind: str, references: References) -> str | No
         return None
     unique_id = _text(reference, f"{kind}Identity/{kind}UniqueId")
     return unique_id or references.get(f"{kind}:{reference.get('ref')}")
+
+
+def education_organization_association(element: Element, _: References) -> dict[str, Any]:
+    return api_document(element)
 
 
 def student(element: Element, references: References) -> dict[str, Any]:

@@ -19,6 +19,8 @@ MESSAGES = {
     "less_than_equal": "must be at most {le}",
     "string_too_long": "longer than {max_length} characters",
     "string_type": "not a string",
+    "bool_parsing": "not true or false",
+    "bool_type": "not true or false",
 }
 
 

@@ -69,11 +69,17 @@ def _category(value: object) -> AttendanceCategory:
     raise invalid("not an attendance event category")
 
 
-def _calendar_event(value: object) -> str:
-    code = code_value(value, "CalendarEventDescriptor")
-    if code is None:
-        raise invalid("not a calendar event")
-    return code
+def _descriptor(descriptor: str, what: str) -> Callable[[object], str]:
+    """The code value of a `descriptor`, of at most 64 characters (Ed-Fi's own are at most 50)."""
+    bounded = _bounded(64)
+
+    def check(value: object) -> str:
+        code = code_value(value, descriptor)
+        if code is None:
+            raise invalid(f"not a {what}")
+        return bounded(code)
+
+    return check
 
 
 def _school_year(value: object) -> int:
@@ -125,7 +131,17 @@ Identifier = Annotated[str, BeforeValidator(_bounded(64))]
 Text = Annotated[str, BeforeValidator(_bounded(255))]
 EdFiDate = Annotated[date, BeforeValidator(_date)]
 Category = Annotated[AttendanceCategory, BeforeValidator(_category)]
-CalendarEvent = Annotated[str, BeforeValidator(_calendar_event)]
+CalendarEvent = Annotated[str, BeforeValidator(_descriptor("CalendarEventDescriptor", "calendar event"))]
+GradeLevel = Annotated[str, BeforeValidator(_descriptor("GradeLevelDescriptor", "grade level"))]
+Sex = Annotated[str, BeforeValidator(_descriptor("SexDescriptor", "sex"))]
+Race = Annotated[str, BeforeValidator(_descriptor("RaceDescriptor", "race"))]
+EnglishProficiency = Annotated[str, BeforeValidator(
+    _descriptor("LimitedEnglishProficiencyDescriptor", "limited English proficiency")
+)]
+StudentCharacteristic = Annotated[str, BeforeValidator(
+    _descriptor("StudentCharacteristicDescriptor", "student characteristic")
+)]
+ProgramType = Annotated[str, BeforeValidator(_descriptor("ProgramTypeDescriptor", "program type"))]
 SchoolYear = Annotated[int, BeforeValidator(_school_year)]
 Minutes = Annotated[int, Field(ge=0, le=1440)]
 Reason = Annotated[Annotated[str, Field(max_length=255)] | None, BeforeValidator(_optional_text)]

@@ -41,6 +41,17 @@ ELEMENTS: dict[str, tuple[str, Read]] = {
     "Student": ("students", elements.student),
     "Contact": ("contacts", elements.contact),
     "StudentContactAssociation": ("studentContactAssociations", elements.student_contact),
+    "StudentEducationOrganizationAssociation": (
+        "studentEducationOrganizationAssociations", elements.education_organization_association
+    ),
+    "StudentProgramAssociation": ("studentProgramAssociations", elements.program_association),
+    "StudentSpecialEducationProgramAssociation": (
+        "studentSpecialEducationProgramAssociations", elements.program_association
+    ),
+    "StudentSchoolFoodServiceProgramAssociation": (
+        "studentSchoolFoodServiceProgramAssociations", elements.program_association
+    ),
+    "StudentHomelessProgramAssociation": ("studentHomelessProgramAssociations", elements.program_association),
 }
 
 

@@ -15,10 +15,16 @@ from ingest.edfi.fields import (
     CalendarEvent,
     Category,
     EdFiDate,
+    EnglishProficiency,
+    GradeLevel,
     Identifier,
     Minutes,
+    ProgramType,
+    Race,
     Reason,
     SchoolYear,
+    Sex,
+    StudentCharacteristic,
     Text,
     unstorable,
 )
@@ -32,6 +38,11 @@ MAX_DOCUMENT_DEPTH = 16
 def record_error(message: str) -> PydanticCustomError:
     """An error about how fields of one record fit together; the message names the field."""
     return PydanticCustomError("record", message)
+
+
+def _not_before(end: date | None, start: date, field: str, start_field: str) -> None:
+    if end is not None and end < start:
+        raise record_error(f"{field}: before {start_field}")
 
 
 def _within_school_year(day: date, school_year: int, field: str, owner: str) -> None:
@@ -114,11 +125,11 @@ class StudentSchoolAssociation(EdFi):
     school_reference: SchoolReference
     entry_date: EdFiDate
     exit_withdraw_date: EdFiDate | None = None
+    entry_grade_level_descriptor: GradeLevel | None = None
 
     @model_validator(mode="after")
     def _exit_after_entry(self) -> StudentSchoolAssociation:
-        if self.exit_withdraw_date is not None and self.exit_withdraw_date < self.entry_date:
-            raise record_error("exitWithdrawDate: before entryDate")
+        _not_before(self.exit_withdraw_date, self.entry_date, "exitWithdrawDate", "entryDate")
         return self
 
 
@@ -167,3 +178,66 @@ class Contact(RosterResource):
 class StudentContactAssociation(RosterResource):
     student_reference: StudentReference
     contact_reference: ContactReference
+
+
+class EducationOrganizationReference(EdFi):
+    education_organization_id: Identifier
+
+
+class ProgramReference(EdFi):
+    education_organization_id: Identifier
+    program_name: Text
+    program_type_descriptor: ProgramType
+
+
+class Period(EdFi):
+    """From `beginDate` through `endDate`; open while `endDate` is absent."""
+
+    begin_date: EdFiDate
+    end_date: EdFiDate | None = None
+
+    @model_validator(mode="after")
+    def _end_after_begin(self) -> Period:
+        _not_before(self.end_date, self.begin_date, "endDate", "beginDate")
+        return self
+
+
+class RaceItem(EdFi):
+    race_descriptor: Race
+
+
+class StudentCharacteristicItem(EdFi):
+    student_characteristic_descriptor: StudentCharacteristic
+    periods: list[Period] = []
+
+
+class StudentEducationOrganizationAssociation(EdFi):
+    """What ingest reads of it: the fields report groups are made of; contact details are not kept."""
+
+    student_reference: StudentReference
+    education_organization_reference: EducationOrganizationReference
+    sex_descriptor: Sex | None = None
+    hispanic_latino_ethnicity: bool | None = None
+    races: list[RaceItem] = []
+    limited_english_proficiency_descriptor: EnglishProficiency | None = None
+    student_characteristics: list[StudentCharacteristicItem] = []
+
+
+class StudentProgramAssociation(Period):
+    """Ed-Fi's GeneralStudentProgramAssociation, what every program association shares: a period in a program."""
+
+    student_reference: StudentReference
+    education_organization_reference: EducationOrganizationReference
+    program_reference: ProgramReference
+
+
+class StudentSpecialEducationProgramAssociation(StudentProgramAssociation):
+    pass
+
+
+class StudentSchoolFoodServiceProgramAssociation(StudentProgramAssociation):
+    pass
+
+
+class StudentHomelessProgramAssociation(StudentProgramAssociation):
+    pass

@@ -1,4 +1,5 @@
-"""Ed-Fi 5 XML person elements (Student, Contact and their associations) in the API's JSON shape.
+"""Ed-Fi 5 XML person elements (Student, Contact, their associations with contacts and education
+organizations) in the API's JSON shape.
 
 The XML nests what the API keeps flat (`Name`, `BirthData`), names descriptors without their
 `Descriptor` suffix, and repeats an element where the API has a plural list; a few tables say
@@ -22,18 +23,19 @@ LISTS = {
     "OtherName": "otherNames",
     "PersonalIdentificationDocument": "personalIdentificationDocuments",
     "Period": "periods",
+    "StudentCharacteristic": "studentCharacteristics",
 }
 """Repeatable groups, by the API's name of their list: a list even when there is one."""
 
-DESCRIPTOR_LISTS = {"Visa": "visas", "LanguageUse": "uses"}
+DESCRIPTOR_LISTS = {"Visa": "visas", "LanguageUse": "uses", "Race": "races"}
 """Repeatable descriptors: each becomes `{"visaDescriptor": …}` in its list."""
 
 DESCRIPTORS = {
     "AddressType", "BirthCountry", "BirthSex", "BirthStateAbbreviation", "CitizenshipStatus",
     "Country", "ElectronicMailType", "HighestCompletedLevelOfEducation", "IdentificationDocumentUse",
-    "IssuerCountry", "Language", "LanguageUse", "Locale", "OtherNameType",
-    "PersonalInformationVerification", "Relation", "Sex", "SourceSystem", "StateAbbreviation",
-    "TelephoneNumberType", "Visa",
+    "IssuerCountry", "Language", "LanguageUse", "LimitedEnglishProficiency", "Locale", "OtherNameType",
+    "PersonalInformationVerification", "Race", "Relation", "Sex", "SourceSystem", "StateAbbreviation",
+    "StudentCharacteristic", "TelephoneNumberType", "Visa",
 }
 """Elements the API names `…Descriptor`."""
 

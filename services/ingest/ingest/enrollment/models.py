@@ -22,5 +22,7 @@ class Enrollment(Base):
     school_id: Mapped[str] = mapped_column(ID, primary_key=True)
     entry_date: Mapped[date] = mapped_column(Date, primary_key=True)
     exit_date: Mapped[date | None] = mapped_column(Date)
+    grade_level: Mapped[str | None] = mapped_column(ID)
+    """The GradeLevelDescriptor code value of `entryGradeLevelDescriptor`."""
     content_hash: Mapped[str] = mapped_column(HASH)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -31,7 +31,8 @@ async def record_enrollments(
             "school_id": record.school_reference.school_id,
             "entry_date": record.entry_date,
             "exit_date": record.exit_withdraw_date,
-            "content_hash": content_hash(record.exit_withdraw_date),
+            "grade_level": record.entry_grade_level_descriptor,
+            "content_hash": _content_hash(record),
             "recorded_at": now,
         }
         for _, record in records
@@ -48,4 +49,12 @@ async def record_enrollments(
         entry_date=row["entry_date"],
         exit_date=row["exit_date"],
         school_closed_through=closed.get(row["school_id"]),
+        grade_level=row["grade_level"],
     ))
+
+
+def _content_hash(record: StudentSchoolAssociation) -> str:
+    """Without a grade level, the hash enrollments had before grade levels were read: a repeat stays a duplicate."""
+    if record.entry_grade_level_descriptor is None:
+        return content_hash(record.exit_withdraw_date)
+    return content_hash(record.exit_withdraw_date, record.entry_grade_level_descriptor)

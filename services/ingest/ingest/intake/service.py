@@ -17,6 +17,7 @@ from ingest.current import Applied
 from ingest.edfi import resources
 from ingest.edfi.errors import Unreadable, describe
 from ingest.enrollment.service import record_enrollments
+from ingest.groups.service import announce_groups, record_group_documents
 from ingest.publishers import publish
 from ingest.roster.service import record_contacts, record_student_contacts, record_students
 
@@ -44,6 +45,17 @@ RESOURCES = {
     "students": Resource(resources.Student, record_students),
     "contacts": Resource(resources.Contact, record_contacts),
     "studentContactAssociations": Resource(resources.StudentContactAssociation, record_student_contacts),
+    "studentEducationOrganizationAssociations": Resource(
+        resources.StudentEducationOrganizationAssociation, record_group_documents
+    ),
+    "studentSpecialEducationProgramAssociations": Resource(
+        resources.StudentSpecialEducationProgramAssociation, record_group_documents
+    ),
+    "studentSchoolFoodServiceProgramAssociations": Resource(
+        resources.StudentSchoolFoodServiceProgramAssociation, record_group_documents
+    ),
+    "studentHomelessProgramAssociations": Resource(resources.StudentHomelessProgramAssociation, record_group_documents),
+    "studentProgramAssociations": Resource(resources.StudentProgramAssociation, record_group_documents),
 }
 """By Ed-Fi resource name; a batch applies enrollments first, so its late calendar corrections
 reach the students it enrolls."""
@@ -95,7 +107,7 @@ class Intake:
     async def flush(self) -> None:
         """Write the pending records and their events, in the order the records arrived."""
         now = datetime.now(UTC)
-        changes, consequences = [], []
+        changes, consequences, regrouped = [], [], set()
         for name, resource in RESOURCES.items():
             records = self._pending.pop(name, None)
             if not records:
@@ -103,12 +115,16 @@ class Intake:
             applied = await resource.apply(
                 self.session, district_id=self.district_id, records=records, now=now
             )
-            self.counts[name].accepted += len(applied.changes)
+            self.counts[name].accepted += applied.accepted
             self.counts[name].duplicates += applied.duplicates
             changes += applied.changes
             consequences += applied.consequences
+            regrouped |= applied.regrouped
         self._pending_count = 0
         changes.sort(key=lambda change: change[0])
+        consequences += await announce_groups(
+            self.session, district_id=self.district_id, student_ids=regrouped, now=now
+        )
         await publish(self.session, [event for _, event in changes] + consequences)
 
     def answer(self) -> IngestAnswer:
