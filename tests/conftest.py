@@ -19,6 +19,9 @@ from rollcall_shared.broker import ensure_topics
 from rollcall_shared.migrations import upgrade
 from tests.support.broker import private_bootstrap
 
+os.environ.setdefault("ROLLCALL_ENV", "development")
+"""The services (in-process and the processes the tests start) accept the embedded development keys."""
+
 SERVICES = ("ingest", "eligibility", "notifications", "plans")
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 

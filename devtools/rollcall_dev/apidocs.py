@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    os.environ.setdefault("ROLLCALL_ENV", "development")  # the documents need no secrets
     stale = []
     for path, document in documents().items():
         text = render(document)

@@ -320,6 +320,7 @@ def _write(*, eligibility: str | None = None, outreach: str | None = None) -> No
 
 
 def main() -> None:
+    os.environ.setdefault("ROLLCALL_ENV", "development")  # a generated district, the embedded keys
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=50_000)
     parser.add_argument("--schools", type=int, default=40)

@@ -1,4 +1,5 @@
-"""`rollcall keys …`: a new contact key, and every stored contact detail encrypted again under the newest key.
+"""`rollcall keys …`: a new contact key or token signing key, and every stored contact detail encrypted again under the
+newest key.
 
 Each service's database, keys and index key come from its own environment (`<SERVICE>_DATABASE_URL`,
 `<SERVICE>_CONTACT_KEYS`, `<SERVICE>_CONTACT_INDEX_KEY`), read by its `Settings` as the service reads them.
@@ -19,6 +20,7 @@ from sqlalchemy import func, select, table
 from rollcall_shared.db import Database
 from rollcall_shared.encrypted_rows import EncryptedTable, Rotation, encrypted_tables, rewrite_batch
 from rollcall_shared.encryption import KeyRing
+from rollcall_shared.tokens import SigningKeys
 
 SERVICES = ("ingest", "eligibility", "notifications", "plans")
 console = Console()
@@ -34,10 +36,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     again.set_defaults(run=rotate)
     new = actions.add_parser("new", help="print a new key, for <SERVICE>_CONTACT_KEYS")
     new.set_defaults(run=new_key)
+    signing = actions.add_parser("new-signing-key", help="print a new Ed25519 kid:key pair, for <SERVICE>_SIGNING_KEYS")
+    signing.add_argument("--kid", help="the key's id (today's date by default)")
+    signing.set_defaults(run=new_signing_key)
 
 
 def new_key(_: argparse.Namespace) -> int:
     print(Fernet.generate_key().decode())
+    return 0
+
+
+def new_signing_key(args: argparse.Namespace) -> int:
+    print(SigningKeys.new_spec(args.kid))
     return 0
 
 

@@ -313,6 +313,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main() -> int:
+    os.environ.setdefault("ROLLCALL_ENV", "development")  # the embedded keys, on this laptop only
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)  # a log file or a pipe gets whole table rows

@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import BigInteger, DateTime, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rollcall_shared.auth import OPERATOR, Caller
+from rollcall_shared.auth import OPERATOR, caller_of
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
@@ -43,7 +43,7 @@ def audited(model: type[AuditMixin], resource: str, id_param: str | None = None,
     async def record(request: Request, session: Session) -> None:
         if only_records and id_param not in request.path_params:
             return
-        caller: Caller = request.state.caller
+        caller = caller_of(request)
         route = getattr(request.scope.get("route"), "path", request.url.path)
         session.add(model(district_id=caller.district_id, client_id=caller.client_id,  # type: ignore[call-arg]
                           action="read" if request.method in READS else "change", resource=resource,

@@ -1,24 +1,27 @@
-"""Bearer tokens: signed by the token endpoint (or a service calling another), checked by every service itself."""
+"""Who may call what: scopes, the audiences they reach, route guards, and the tokens one service signs to call another.
+
+Tokens are verified before a request's body is read (`rollcall_shared.gate`); a route's guard then checks the
+path's district and the route's scopes.
+"""
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Generator, Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
 import httpx
-import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rollcall_shared.gate import CALLER
 from rollcall_shared.problems import Problem
+from rollcall_shared.tokens import Caller, SigningKeys, unauthorized
 
-ISSUER = "rollcall"
-ALGORITHM = "HS256"
-DEVELOPMENT_SIGNING_KEYS = "dev:rollcall-development-signing-key-set-AUTH_SIGNING_KEYS-in-production"
+__all__ = ["SERVICES", "Caller", "DistrictTokens", "Scope", "allow", "audiences_of", "caller_of"]
+
+SERVICES = ("ingest", "eligibility", "notifications", "plans")
+"""Each service is an audience of its own: a token names the services it may be shown to."""
 
 
 class Scope(StrEnum):
@@ -35,48 +38,21 @@ class Scope(StrEnum):
 
 
 CLIENT_SCOPES = tuple(scope for scope in Scope if scope is not Scope.ROSTER_READ)
+SERVICE_SCOPES = frozenset({Scope.ROSTER_READ.value})
+"""The only scopes a service's own token may carry."""
+
+REACH: dict[str, tuple[str, ...]] = {
+    Scope.ATTENDANCE_WRITE: ("ingest",),
+    Scope.SUMMARIES_READ: ("eligibility", "notifications", "plans"),
+    Scope.CASEWORK: ("eligibility", "notifications", "plans"),
+    Scope.ADMIN: SERVICES,
+    Scope.ROSTER_READ: ("ingest",),
+}
+"""The services whose routes each scope opens: a client's token is for those services only."""
 
 
-@dataclass(frozen=True)
-class Caller:
-    client_id: str
-    district_id: str
-    scopes: frozenset[str]
-
-
-class SigningKeys:
-    """`kid:secret` pairs, comma-separated: the first signs, every one verifies (rotation without a restart)."""
-
-    def __init__(self, spec: str) -> None:
-        pairs = [item.strip().split(":", 1) for item in spec.split(",") if item.strip()]
-        if not pairs or any(len(pair) != 2 or len(pair[1]) < 32 for pair in pairs):
-            raise ValueError("AUTH_SIGNING_KEYS: comma-separated kid:secret pairs, each secret 32 characters or more")
-        self.signing_kid = pairs[0][0]
-        self.secrets = dict(pairs)
-        self.development = spec == DEVELOPMENT_SIGNING_KEYS
-
-    def issue(self, *, subject: str, district_id: str, scopes: Iterable[str], seconds: int) -> str:
-        now = int(time.time())
-        claims = {"iss": ISSUER, "sub": subject, "district_id": district_id, "scope": " ".join(sorted(scopes)),
-                  "iat": now, "exp": now + seconds, "jti": uuid.uuid4().hex}  # fmt: skip
-        return jwt.encode(claims, self.secrets[self.signing_kid], ALGORITHM, headers={"kid": self.signing_kid})
-
-    def verify(self, token: str) -> Caller:
-        try:
-            secret = self.secrets.get(jwt.get_unverified_header(token).get("kid", ""))
-            if secret is None:
-                raise _unauthorized("the token was signed with a key this system no longer accepts; get a new one")
-            claims = jwt.decode(token, secret, [ALGORITHM], issuer=ISSUER,
-                                options={"require": ["exp", "iat", "sub", "district_id"]})  # fmt: skip
-        except jwt.ExpiredSignatureError as error:
-            raise _unauthorized("the token has expired; get a new one from POST /oauth/token") from error
-        except jwt.InvalidTokenError as error:
-            raise _unauthorized("not a token this system issued; get one from POST /oauth/token") from error
-        return Caller(claims["sub"], claims["district_id"], frozenset(claims.get("scope", "").split()))
-
-
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="rollcall"'})
+def audiences_of(scopes: Iterable[str]) -> set[str]:
+    return {service for scope in scopes for service in REACH.get(scope, ())}
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from ingest's POST /oauth/token (client credentials)")
@@ -88,19 +64,26 @@ def allow(*scopes: Scope) -> Any:
     async def authorized(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
     ) -> Caller:
-        if credentials is None:
-            raise _unauthorized("no bearer token: send Authorization: Bearer <token from POST /oauth/token>")
-        caller = request.app.state.signing_keys.verify(credentials.credentials)
+        caller: Caller | None = request.scope.get(CALLER)  # verified by the gate, before the body was read
+        if caller is None:
+            if credentials is None:
+                raise unauthorized("no bearer token: send Authorization: Bearer <token from POST /oauth/token>")
+            caller = await request.app.state.verifier.verify(credentials.credentials)
         district_id = request.path_params.get("district_id")
         # The same answer whether or not the other district exists.
         if district_id is not None and district_id != caller.district_id:
             raise Problem(403, "Forbidden", "this token's client belongs to another district")
         if not caller.scopes & set(scopes):
             raise Problem(403, "Forbidden", f"this needs a token with the scope {' or '.join(scopes)}")
-        request.state.caller = caller
+        request.scope[CALLER] = caller
         return caller
 
     return Depends(authorized)
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller a route's guard admitted."""
+    return request.scope[CALLER]
 
 
 STAFF = allow(Scope.CASEWORK)
@@ -111,17 +94,30 @@ ANY_READER = allow(Scope.ADMIN, Scope.CASEWORK, Scope.SUMMARIES_READ)
 
 
 class DistrictTokens(httpx.Auth):
-    """Signs each request with a short token for the district in its path: one service calling another."""
+    """Signs each request with a short token for the district in its path: one service calling another (issuer: the
+    caller's name, audience: the service called), or an operator's tool (ingest's keys, issuer `rollcall`)."""
 
-    def __init__(self, keys: SigningKeys, *, subject: str, scopes: Iterable[str], seconds: int = 60) -> None:
+    def __init__(
+        self,
+        keys: SigningKeys,
+        *,
+        issuer: str,
+        subject: str,
+        scopes: Iterable[str],
+        audience: Iterable[str],
+        seconds: int = 60,
+    ) -> None:
         self.keys = keys
+        self.issuer = issuer
         self.subject = subject
         self.scopes = tuple(scopes)
+        self.audience = tuple(audience)
         self.seconds = seconds
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         parts = request.url.path.split("/")
         if len(parts) > 3 and parts[1:3] == ["v1", "districts"] and "Authorization" not in request.headers:
-            token = self.keys.issue(subject=self.subject, district_id=parts[3], scopes=self.scopes, seconds=self.seconds)
+            token = self.keys.issue(issuer=self.issuer, subject=self.subject, district_id=parts[3], scopes=self.scopes,
+                                    audience=self.audience, seconds=self.seconds)  # fmt: skip
             request.headers["Authorization"] = f"Bearer {token}"
         yield request

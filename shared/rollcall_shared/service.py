@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -18,19 +20,24 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import asyncapi
-from rollcall_shared.auth import SigningKeys
 from rollcall_shared.broker import broker_answers, ensure_topics_async, make_broker, make_producer
 from rollcall_shared.db import Database
+from rollcall_shared.gate import Gate
 from rollcall_shared.logs import CORRELATION_HEADER, configure_logging, correlated, new_correlation_id
 from rollcall_shared.metrics import HTTP_REQUESTS, Sample, lag_sample, outbox_sample, sample_every
 from rollcall_shared.outbox import OutboxMixin, OutboxRelay
 from rollcall_shared.problems import install_problem_handlers, problem_response
+from rollcall_shared.production import refuse_unsafe
 from rollcall_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 QUIET_ROUTES = ("/healthz", "/readyz", "/metrics")
 """Probed every few seconds: not worth a log line each."""
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods named in logs and metric labels as they are; any other is `other`, so callers cannot mint series."""
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+"""A caller's correlation id is kept only in this shape; any other gets a new one (it reaches logs and headers)."""
 
 
 @dataclass
@@ -79,16 +86,21 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     subscribe: Subscribe | None = None,
     resources: Resources | None = None,
+    body_limits: Mapping[str, int] | None = None,
+    signed_callbacks: Sequence[str] = (),
     version: str = "1.0.0",
 ) -> FastAPI:
-    service = title.split()[-1]
+    """`body_limits`: route path template -> the largest body it takes, where it is not `settings.max_request_bytes`;
+    `signed_callbacks`: the routes under `/v1/` a provider calls, which check its signature instead of a token."""
+    service = settings.service
+    refuse_unsafe(settings)
     if settings.log_json:
         configure_logging(service)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.signing_keys.development:
-            log.warning("tokens are signed with the development key: set AUTH_SIGNING_KEYS outside development")
+        if settings.environment == "development":
+            log.warning("development run: the embedded development keys are accepted (never with real families)")
         database = Database(settings.database_url)
         await ensure_topics_async(settings.kafka_bootstrap_servers, settings.topic_partitions)
         producer = make_producer(settings.kafka_bootstrap_servers)
@@ -106,6 +118,9 @@ def create_service_app(
         rt.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         try:
             async with contextlib.AsyncExitStack() as own:
+                key_client = await own.enter_async_context(httpx.AsyncClient(timeout=5))
+                for issuer in app.state.verifier.issuers.values():
+                    issuer.client = key_client  # fetches the token keys of issuers named by URL
                 if resources is not None:
                     await own.enter_async_context(resources(rt))
                 if subscribe is not None:
@@ -129,14 +144,18 @@ def create_service_app(
             await database.dispose()
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
-    app.state.signing_keys = SigningKeys(settings.auth_signing_keys)
+    app.state.signing_keys = settings.own_keys()
+    app.state.verifier = settings.verifier()
     install_problem_handlers(app)
+    app.add_middleware(Gate, verifier=app.state.verifier, default_limit=settings.max_request_bytes,
+                       limits=body_limits or {}, exempt=signed_callbacks)  # fmt: skip
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Any]) -> Response:
         """Time the request by route, and carry its correlation id (the caller's or a new one) through its work."""
         started, status = time.perf_counter(), 500
-        with correlated(request.headers.get(CORRELATION_HEADER) or new_correlation_id()) as value:
+        given = request.headers.get(CORRELATION_HEADER, "")
+        with correlated(given if CORRELATION_ID.fullmatch(given) else new_correlation_id()) as value:
             try:
                 response = await call_next(request)
                 status = response.status_code
@@ -145,12 +164,11 @@ def create_service_app(
             finally:
                 # the route's template, never its path: paths carry district and student ids
                 route = getattr(request.scope.get("route"), "path", "unmatched")
+                method = request.method if request.method in METHODS else "other"
                 seconds = time.perf_counter() - started
-                HTTP_REQUESTS.labels(service=service, method=request.method, route=route, status=str(status)).observe(
-                    seconds
-                )
+                HTTP_REQUESTS.labels(service=service, method=method, route=route, status=str(status)).observe(seconds)
                 if route not in QUIET_ROUTES:
-                    log.info("%s %s %d %.3fs", request.method, route, status, seconds)
+                    log.info("%s %s %d %.3fs", method, route, status, seconds)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:
@@ -159,6 +177,11 @@ def create_service_app(
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of the topics it sends and receives")
     async def asyncapi_document() -> dict[str, Any]:
         return asyncapi.document(service)
+
+    @app.get("/.well-known/jwks.json", tags=["operations"], summary="The public keys of the tokens this service signs")
+    async def jwks() -> JSONResponse:
+        keys = app.state.signing_keys
+        return JSONResponse(keys.jwks() if keys else {"keys": []}, headers={"Cache-Control": "max-age=300"})
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -1,9 +1,15 @@
-"""Settings base: every service reads its own prefixed environment, the broker address is shared."""
+"""Settings base: every service reads its own prefixed environment; the broker address, the run's environment and
+where clients' token keys are published are shared."""
 
-from pydantic import AliasChoices, Field
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from rollcall_shared.auth import DEVELOPMENT_SIGNING_KEYS
+from rollcall_shared.auth import SERVICE_SCOPES
+from rollcall_shared.tokens import CLIENT_ISSUER, IssuerKeys, SigningKeys, TokenVerifier, development_keys
 
 
 class ServiceSettings(BaseSettings):
@@ -11,6 +17,19 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", env_file=None)
 
+    service: ClassVar[str]
+    """The service's name: its audience, and the issuer of the tokens it signs to call another."""
+    signs_tokens: ClassVar[bool] = False
+    """Whether the service signs tokens (ingest for clients; a service that calls another for itself)."""
+    callers: ClassVar[tuple[str, ...]] = ()
+    """The services that call this one with tokens of their own (`<SERVICE>_TRUSTED_SERVICES` says where their keys
+    are; a development run trusts their embedded keys)."""
+
+    environment: Literal["development", "production"] = Field(
+        default="production", validation_alias=AliasChoices("ROLLCALL_ENV", "environment")
+    )
+    """`development` (set by `make run` and the tests) accepts the embedded development keys; anything else refuses
+    to start with a default, example or weak secret (`rollcall_shared.production`)."""
     database_url: str
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -25,9 +44,55 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.2
     log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON", "log_json"))
     """JSON log lines on stderr, with correlation ids (`LOG_JSON=false`: the process's logging as it is)."""
-    auth_signing_keys: str = Field(
-        default=DEVELOPMENT_SIGNING_KEYS, validation_alias=AliasChoices("AUTH_SIGNING_KEYS", "auth_signing_keys")
-    )
-    """Bearer-token keys every service shares: `kid:secret,...` (secrets of 32+ characters); the first signs."""
     metrics_seconds: float = 15.0
     """How often gauges (outbox backlog, consumer lag, open cases) are refreshed for `/metrics`."""
+
+    signing_keys: SecretStr | None = None
+    """`<SERVICE>_SIGNING_KEYS`: Ed25519 keys `kid:key,...`, newest first; the first signs. Development: embedded."""
+    auth_jwks_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("AUTH_JWKS_URL", "auth_jwks_url")
+    )
+    """Where ingest publishes the keys of clients' tokens (`http://ingest:8001/.well-known/jwks.json`)."""
+    auth_jwks_cache_seconds: float = Field(
+        default=300.0, validation_alias=AliasChoices("AUTH_JWKS_CACHE_SECONDS", "auth_jwks_cache_seconds")
+    )
+    """How long fetched token keys are trusted before they are fetched again (a retired key stops within it)."""
+    trusted_services: str = ""
+    """`<SERVICE>_TRUSTED_SERVICES`: `name=jwks-url,...`, the services that may call this one with their own tokens."""
+    max_request_bytes: int = 1024 * 1024
+    """The largest request body of a route that names no limit of its own (413 past it)."""
+
+    def own_keys(self) -> SigningKeys | None:
+        """The keys this service signs with: its own, the embedded development key in development, else none."""
+        if self.signing_keys is not None:
+            return SigningKeys(self.signing_keys.get_secret_value(), variable=self.variable("signing_keys"))
+        return development_keys(self.service) if self.environment == "development" else None
+
+    def verifier(self) -> TokenVerifier:
+        """Clients' tokens (ingest's keys) and the tokens of the services this one trusts, each for this service."""
+        if self.service == "ingest":
+            own = self.own_keys()
+            clients = IssuerKeys(jwks=own.jwks() if own else {"keys": []})
+        elif self.auth_jwks_url:
+            clients = IssuerKeys(url=self.auth_jwks_url, cache_seconds=self.auth_jwks_cache_seconds)
+        elif self.environment == "development":
+            clients = IssuerKeys(jwks=development_keys("ingest").jwks())
+        else:  # refused at start (`rollcall_shared.production`); never the public development key
+            clients = IssuerKeys(jwks={"keys": []})
+        issuers = {CLIENT_ISSUER: clients}
+        if self.trusted_services.strip():
+            for pair in filter(None, (part.strip() for part in self.trusted_services.split(","))):
+                name, _, url = pair.partition("=")
+                issuers[name.strip()] = IssuerKeys(url=url.strip(), cache_seconds=self.auth_jwks_cache_seconds)
+        elif self.environment == "development":
+            issuers |= {name: IssuerKeys(jwks=development_keys(name).jwks()) for name in self.callers}
+        services = {name: SERVICE_SCOPES for name in issuers if name != CLIENT_ISSUER}
+        return TokenVerifier(audience=self.service, issuers=issuers, service_scopes=services)
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable a field is read from."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, AliasChoices):
+            return str(alias.choices[0])
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()

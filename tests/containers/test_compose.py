@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from rollcall_shared.auth import Scope
 from tests.containers import images
 from tests.containers.images import Podman, step
-from tests.support.auth import KEYS
+from tests.support.auth import bearer
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
@@ -154,9 +153,8 @@ def stack() -> Iterator[Compose]:
 def call(method: str, url: str, body: object = None) -> tuple[int, dict]:
     data = None if body is None else json.dumps(body).encode()
     district = urllib.parse.urlsplit(url).path.split("/")[3]
-    bearer = KEYS.issue(subject="container-test", district_id=district, scopes=list(Scope), seconds=300)
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"content-type": "application/json", "authorization": f"Bearer {bearer}"})
+    headers = {"content-type": "application/json", **bearer(district, subject="container-test")}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
             return response.status, json.loads(response.read() or b"{}")

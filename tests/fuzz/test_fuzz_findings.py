@@ -5,18 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from rollcall_shared.auth import Scope
-from tests.support.auth import KEYS
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.integration
 
 DISTRICT = "fuzz-findings"
-AUTH = {"Authorization": f"Bearer {KEYS.issue(subject='fuzz', district_id=DISTRICT, scopes=Scope, seconds=600)}"}
 BASE = f"/v1/districts/{DISTRICT}"
 
 
 def call(service_urls: dict[str, str], service: str, method: str, path: str, **kwargs) -> httpx.Response:
-    return httpx.request(method, service_urls[service] + BASE + path, headers=AUTH, timeout=20, **kwargs)
+    headers = bearer(DISTRICT, subject="fuzz")  # a new token each call: a run outlives any one token
+    return httpx.request(method, service_urls[service] + BASE + path, headers=headers, timeout=20, **kwargs)
 
 
 @pytest.mark.parametrize("service, method, path, body", [

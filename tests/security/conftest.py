@@ -17,7 +17,9 @@ from notifications.app import create_app as notifications_app
 from notifications.settings import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.settings import Settings as PlansSettings
-from rollcall_shared.auth import DEVELOPMENT_SIGNING_KEYS, SigningKeys
+from rollcall_shared.auth import SERVICES
+from rollcall_shared.tokens import CLIENT_ISSUER, SigningKeys
+from tests.support.auth import KEYS
 from tests.support.stack import serve
 
 
@@ -35,10 +37,12 @@ class Services:
 
 
 def token(
-    district_id: str, *scopes: str, seconds: int = 300, keys: str = DEVELOPMENT_SIGNING_KEYS, client: str = "rc_test"
-) -> dict[str, str]:
-    """An Authorization header as the token endpoint would sign it."""
-    signed = SigningKeys(keys).issue(subject=client, district_id=district_id, scopes=scopes, seconds=seconds)
+    district_id: str, *scopes: str, seconds: int = 300, keys: SigningKeys = KEYS, client: str = "rc_test",
+    audience: tuple[str, ...] = SERVICES, issuer: str = CLIENT_ISSUER,
+) -> dict[str, str]:  # fmt: skip
+    """An Authorization header as the token endpoint would sign it (or, with `issuer`, another signer)."""
+    signed = keys.issue(issuer=issuer, subject=client, district_id=district_id, scopes=scopes, audience=audience,
+                        seconds=seconds)  # fmt: skip
     return {"Authorization": f"Bearer {signed}"}
 
 

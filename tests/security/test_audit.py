@@ -25,6 +25,7 @@ async def test_staff_reads_and_changes_are_kept_for_the_operator_and_cannot_be_e
                                      headers=operator, auth=None)).status_code == 200  # fmt: skip
     opened = await services.plans.post(f"{base}/cases", headers=staff, auth=None, json={
         "staffId": "s-ana", "studentId": "604822", "schoolId": "255901001", "schoolYear": 2022})  # fmt: skip
+    assert opened.status_code == 201, opened.text
     case_id = opened.json()["caseId"]
     await services.plans.get(f"{base}/cases/{case_id}", headers=staff, auth=None)
     await services.plans.patch(f"{base}/cases/{case_id}", headers=staff, auth=None,

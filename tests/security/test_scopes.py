@@ -72,9 +72,10 @@ POLICY: dict[str, dict[tuple[str, str], set[Scope]]] = {
         ("GET", f"{D}/audit"): {A},
     },
 }  # fmt: skip
-UNGUARDED = {"/metrics", "/asyncapi.json", "/healthz", "/readyz", "/oauth/token",
+UNGUARDED = {"/metrics", "/asyncapi.json", "/healthz", "/readyz", "/oauth/token", "/.well-known/jwks.json",
              f"{D}/sms/status", f"{D}/sms/inbound"}  # fmt: skip
-"""Probes and documents, the token endpoint itself, and the SMS provider's callbacks (signed by the provider)."""
+"""Probes and documents, the token endpoint and the public keys of tokens, and the SMS provider's callbacks (signed by
+the provider)."""
 
 
 def _concrete(path: str, district_id: str) -> str:

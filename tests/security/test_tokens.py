@@ -6,7 +6,9 @@ import asyncio
 import re
 import uuid
 
+import jwt
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 
 from eligibility.app import create_app as eligibility_app
@@ -14,12 +16,13 @@ from eligibility.settings import Settings as EligibilitySettings
 from ingest.app import create_app as ingest_app
 from ingest.settings import Settings as IngestSettings
 from rollcall_dev.admin import main
+from rollcall_shared.tokens import SigningKeys, development_keys
 from tests.security.conftest import token
-from tests.support.stack import serve
+from tests.support.process import free_port
+from tests.support.stack import serve, serve_http, until
 
 pytestmark = pytest.mark.integration
 
-NEW_AND_OLD = "k2:" + "n" * 40 + ",k1:" + "o" * 40
 ATTENDANCE = [{"studentReference": {"studentUniqueId": "604822"},
                "schoolReference": {"schoolId": 255901001},
                "sessionReference": {"schoolId": 255901001, "schoolYear": 2022, "sessionName": "2021-2022 Fall Semester"},
@@ -57,6 +60,7 @@ async def test_an_sis_client_writes_its_own_district_and_nothing_else(services, 
     nowhere = await services.ingest.post("/v1/districts/no-such-district/ed-fi/studentSchoolAttendanceEvents",
                                          json=ATTENDANCE, headers=bearer)  # fmt: skip
     read = await services.eligibility.get(f"/v1/districts/{district_id}/students", headers=bearer)
+    narrowed = await _token(services, key, secret, audience="eligibility")
 
     assert code == 0 and key.startswith("rc_")
     assert issued.status_code == 200 and issued.headers["cache-control"] == "no-store"
@@ -65,7 +69,9 @@ async def test_an_sis_client_writes_its_own_district_and_nothing_else(services, 
     assert by_form.status_code == 200 and by_json.status_code == 200
     assert own.status_code == 200 and own.json()["accepted"] == 1
     assert elsewhere.status_code == nowhere.status_code == 403 and elsewhere.json() == nowhere.json()
-    assert read.status_code == 403 and "casework or summaries:read" in read.json()["detail"]
+    assert issued_for(issued) == ["ingest"]  # attendance:write reaches ingest alone
+    assert read.status_code == 401 and "not for eligibility" in read.json()["detail"]
+    assert (narrowed.status_code, narrowed.json()["error"]) == (400, "invalid_target")
 
 
 async def test_the_token_endpoint_names_what_is_wrong(services, district_id, monkeypatch, capsys):
@@ -113,26 +119,80 @@ async def test_a_rotated_secret_overlaps_the_old_one_and_a_revoked_client_gets_n
     assert not {first, second, third} & set(hashes)
 
 
-async def test_tokens_of_a_retired_signing_key_or_past_their_life_are_refused(kafka_bootstrap, databases, district_id):
+async def test_a_rotated_signing_key_is_learnt_from_the_jwks_and_a_retired_one_stops(kafka_bootstrap, databases, district_id):
     run = uuid.uuid4().hex[:6]
-    settings = EligibilitySettings(database_url=databases.create(f"sec_keys_{run}", migrate="eligibility"),
-                                   kafka_bootstrap_servers=kafka_bootstrap, consumer_group=f"sec-keys-{run}",
-                                   auth_signing_keys=NEW_AND_OLD)  # fmt: skip
+    old, new = SigningKeys.new_spec("k1"), SigningKeys.new_spec("k2")
+    ingest_settings = IngestSettings(database_url=databases.create(f"sec_iss_{run}", migrate="ingest"),
+                                     kafka_bootstrap_servers=kafka_bootstrap, signing_keys=old)  # fmt: skip
+    port = free_port()
+    eligibility = eligibility_app(EligibilitySettings(
+        database_url=databases.create(f"sec_keys_{run}", migrate="eligibility"), kafka_bootstrap_servers=kafka_bootstrap,
+        consumer_group=f"sec-keys-{run}", auth_jwks_url=f"http://127.0.0.1:{port}/.well-known/jwks.json",
+        auth_jwks_cache_seconds=0.5,
+    ))  # fmt: skip
     path = f"/v1/districts/{district_id}/playbook"
-    old = token(district_id, "admin", keys="k1:" + "o" * 40)
-    new = token(district_id, "admin", keys=NEW_AND_OLD)
-    expired = token(district_id, "admin", seconds=-1, keys=NEW_AND_OLD)
-    async with serve(eligibility_app(settings)) as both:
-        during = [(await both.get(path, headers=h, auth=None)).status_code for h in (old, new)]
-        late = await both.get(path, headers=expired, auth=None)
-    async with serve(eligibility_app(settings.model_copy(update={"auth_signing_keys": NEW_AND_OLD.split(",")[0]}))) as one:
-        retired = await one.get(path, headers=old, auth=None)
-        current = await one.get(path, headers=new, auth=None)
+    signed_old = token(district_id, "admin", keys=SigningKeys(old))
+    signed_new = token(district_id, "admin", keys=SigningKeys(f"{new},{old}"))
 
-    assert during == [200, 200] and current.status_code == 200
-    assert late.status_code == 401 and "expired" in late.json()["detail"]
+    async def status(headers: dict[str, str]) -> int:
+        return (await verifying.get(path, headers=headers, auth=None)).status_code
+
+    async with serve(eligibility) as verifying:
+        async with serve_http(ingest_app(ingest_settings), port):
+            before = [await status(signed_old), await status(signed_new)]
+        async with serve_http(ingest_app(ingest_settings.model_copy(update={"signing_keys": SecretStr(f"{new},{old}")})), port):
+            during = [await until(lambda: _is(status(signed_new), 200)), await status(signed_old)]
+        async with serve_http(ingest_app(ingest_settings.model_copy(update={"signing_keys": SecretStr(new)})), port) as ingest:
+            await until(lambda: _is(status(signed_old), 401))
+            retired = await verifying.get(path, headers=signed_old, auth=None)
+            after = await status(signed_new)
+            published = (await ingest.get("/.well-known/jwks.json")).json()["keys"]
+
+    assert before == [200, 401] and during[1] == 200 and after == 200
     assert retired.status_code == 401 and "no longer accepts" in retired.json()["detail"]
     assert retired.headers["www-authenticate"].startswith("Bearer")
+    assert [(key["kid"], key["kty"], key["crv"], key["alg"]) for key in published] == [("k2", "OKP", "Ed25519", "EdDSA")]
+    assert not {"d", "k"} & {field for key in published for field in key}  # public halves only
+
+
+async def test_tokens_are_held_to_their_life_audience_issuer_and_signature(services, district_id):
+    path = f"/v1/districts/{district_id}/playbook"
+    roster = f"/v1/districts/{district_id}/roster"
+    stranger = SigningKeys(SigningKeys.new_spec("dev-ingest"))  # the development kid, another key
+    notifications = development_keys("notifications")
+    forged = jwt.encode({"iss": "rollcall", "sub": "x", "aud": ["eligibility"], "district_id": district_id,
+                         "scope": "admin", "iat": 0, "exp": 2**40}, "dev", "HS256", headers={"kid": "dev-ingest"})  # fmt: skip
+    answers = {
+        name: await services.eligibility.get(path, headers=headers, auth=None)
+        for name, headers in {
+            "late within the leeway": token(district_id, "admin", seconds=-10),
+            "expired": token(district_id, "admin", seconds=-60),
+            "for ingest only": token(district_id, "admin", audience=("ingest",)),
+            "signed by a stranger": token(district_id, "admin", keys=stranger),
+            "HS256 with a guessed secret": {"Authorization": f"Bearer {forged}"},
+            "a service eligibility does not trust": token(district_id, "roster:read", keys=notifications,
+                                                          issuer="notifications", audience=("eligibility",)),
+        }.items()
+    }  # fmt: skip
+    service_read = await services.ingest.get(roster, headers=token(
+        district_id, "roster:read", keys=notifications, issuer="notifications", audience=("ingest",)), auth=None)
+    service_overreach = await services.ingest.get(roster, headers=token(
+        district_id, "roster:read", "admin", keys=notifications, issuer="notifications", audience=("ingest",)), auth=None)
+
+    assert answers.pop("late within the leeway").status_code == 200
+    assert "expired" in answers["expired"].json()["detail"]
+    assert "not for eligibility" in answers["for ingest only"].json()["detail"]
+    assert {name: answer.status_code for name, answer in answers.items()} == dict.fromkeys(answers, 401)
+    assert service_read.status_code == 200
+    assert service_overreach.status_code == 401 and "only the scopes" in service_overreach.json()["detail"]
+
+
+async def _is(answer, wanted: int) -> bool:
+    return await answer == wanted
+
+
+def issued_for(answer) -> list[str]:
+    return jwt.decode(answer.json()["access_token"], options={"verify_signature": False})["aud"]
 
 
 async def test_an_sis_client_past_its_rate_is_told_when_to_retry_and_others_go_on(kafka_bootstrap, databases, district_id):

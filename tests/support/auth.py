@@ -1,8 +1,22 @@
-"""Tokens for tests that exercise an API rather than its guards: every scope, for the path's district."""
+"""Tokens for tests that exercise an API rather than its guards: every scope, for the path's district, signed anew for
+each request as a client renewing its tokens would be."""
 
 from __future__ import annotations
 
-from rollcall_shared.auth import DEVELOPMENT_SIGNING_KEYS, DistrictTokens, Scope, SigningKeys
+from collections.abc import Iterable
 
-KEYS = SigningKeys(DEVELOPMENT_SIGNING_KEYS)
-EVERY_SCOPE = DistrictTokens(KEYS, subject="test-client", scopes=list(Scope), seconds=3600)
+from rollcall_shared.auth import SERVICES, DistrictTokens, Scope
+from rollcall_shared.tokens import CLIENT_ISSUER, development_keys
+
+KEYS = development_keys("ingest")
+"""What ingest signs clients' tokens with in a development run."""
+EVERY_SCOPE = DistrictTokens(KEYS, issuer=CLIENT_ISSUER, subject="test-client", scopes=list(Scope), audience=SERVICES,
+                             seconds=300)  # fmt: skip
+
+
+def bearer(district_id: str, scopes: Iterable[str] = tuple(Scope), *, seconds: int = 300, subject: str = "test-client",
+           audience: Iterable[str] = SERVICES) -> dict[str, str]:  # fmt: skip
+    """An Authorization header as ingest's token endpoint would sign it; mint one per request, as tokens expire."""
+    token = KEYS.issue(issuer=CLIENT_ISSUER, subject=subject, district_id=district_id, scopes=scopes,
+                       audience=audience, seconds=seconds)  # fmt: skip
+    return {"Authorization": f"Bearer {token}"}

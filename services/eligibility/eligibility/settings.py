@@ -8,6 +8,8 @@ from rollcall_shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ELIGIBILITY_", extra="ignore")
 
+    service = "eligibility"
+
     database_url: str = "sqlite:///var/eligibility.db"
     port: int = 8002
     consumer_group: str = "eligibility"

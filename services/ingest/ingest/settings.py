@@ -11,6 +11,10 @@ class Settings(ServiceSettings, ContactKeySettings):
 
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
 
+    service = "ingest"
+    signs_tokens = True
+    callers = ("notifications",)
+
     database_url: str = "sqlite:///var/ingest.db"
     port: int = 8001
     max_body_bytes: int = 32 * 1024 * 1024

@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from rollcall_shared.auth import DistrictTokens, Scope, SigningKeys
+from rollcall_shared.auth import DistrictTokens, Scope
 from rollcall_shared.encryption import use_key_ring
 from rollcall_shared.service import Runtime, create_service_app
 
@@ -21,6 +21,7 @@ from notifications.channels.email import EmailSender
 from notifications.channels.sms import SmsGateway
 from notifications.content.templates import Templates
 from notifications.endpoints import routers
+from notifications.outreach.callbacks import CALLBACK_BODY_BYTES, CALLBACKS
 from notifications.outreach.dispatch import Dispatcher
 from notifications.outreach.service import Planner
 from notifications.roster.client import RosterClient
@@ -39,8 +40,8 @@ async def resources(rt: Runtime) -> AsyncIterator[None]:
             roster=RosterClient(
                 base_url=settings.ingest_url,
                 client=client,
-                auth=DistrictTokens(SigningKeys(settings.auth_signing_keys), subject="notifications",
-                                    scopes=[Scope.ROSTER_READ]),  # fmt: skip
+                auth=DistrictTokens(settings.own_keys(), issuer="notifications", subject="notifications",
+                                    scopes=[Scope.ROSTER_READ], audience=["ingest"]),  # fmt: skip
             ),
             planner=Planner(default_time_zone=settings.time_zone, hold=timedelta(seconds=settings.hold_seconds)),
         )
@@ -69,4 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=routers,
         subscribe=subscribe,
         resources=resources,
+        body_limits=dict.fromkeys(CALLBACKS, CALLBACK_BODY_BYTES),
+        signed_callbacks=CALLBACKS,
     )

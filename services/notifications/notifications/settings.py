@@ -12,6 +12,9 @@ class Settings(ServiceSettings, BlindIndexSettings):
 
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
+    service = "notifications"
+    signs_tokens = True
+
     database_url: str = "sqlite:///var/notifications.db"
     port: int = 8003
     consumer_group: str = "notifications"

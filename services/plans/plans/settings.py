@@ -8,6 +8,8 @@ from rollcall_shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PLANS_", extra="ignore")
 
+    service = "plans"
+
     database_url: str = "sqlite:///var/plans.db"
     port: int = 8004
     consumer_group: str = "plans"

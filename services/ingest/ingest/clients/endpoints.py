@@ -11,8 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from rollcall_shared.auth import audiences_of
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
+from rollcall_shared.tokens import CLIENT_ISSUER
 
 from ingest.api import IngestSettings
 from ingest.clients.service import UnknownClient, authenticate
@@ -42,8 +44,12 @@ FORM = {
         "client_id": {"type": "string", "description": "the key (or send HTTP Basic key:secret)"},
         "client_secret": {"type": "string"},
         "scope": {"type": "string", "description": "space-separated; a subset of the client's (all by default)"},
+        "audience": {"type": "string", "description": "space-separated services the token is for (RFC 8693); "
+                     "a subset of those its scopes reach (all of them by default)"},
     },
 }
+TOKEN_BODY_BYTES = 16 * 1024
+"""A token request is a handful of short fields."""
 
 
 @router.post(
@@ -71,9 +77,14 @@ async def issue_token(request: Request, session: Session, settings: IngestSettin
     asked = set(str(fields.get("scope") or "").split()) or set(client.scopes)
     if not asked <= set(client.scopes):
         return _error(400, "invalid_scope", f"this client may have only {' '.join(client.scopes)}")
+    reach = audiences_of(asked)
+    audience = set(str(fields.get("audience") or "").split()) or reach
+    if not audience <= reach:
+        return _error(400, "invalid_target", f"these scopes reach only {' '.join(sorted(reach))}")
     seconds = settings.token_seconds
-    token = request.app.state.signing_keys.issue(subject=client.client_id, district_id=client.district_id,
-                                                 scopes=asked, seconds=seconds)  # fmt: skip
+    token = request.app.state.signing_keys.issue(issuer=CLIENT_ISSUER, subject=client.client_id,
+                                                 district_id=client.district_id, scopes=asked, audience=audience,
+                                                 seconds=seconds)  # fmt: skip
     return JSONResponse(Token(access_token=token, expires_in=seconds, scope=" ".join(sorted(asked))).model_dump(),
                         headers={"Cache-Control": "no-store"})  # fmt: skip
 
@@ -85,7 +96,7 @@ async def _fields(request: Request) -> dict[str, Any]:
             found = await request.json()
             return found if isinstance(found, dict) else {}
         if kind == "application/x-www-form-urlencoded":
-            return dict(await request.form())
+            return dict(await request.form(max_files=0, max_fields=20))
     except ValueError:
         return {}
     return {}

@@ -10,6 +10,7 @@ from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from rollcall_shared.auth import caller_of
 from rollcall_shared.problems import Problem
 
 
@@ -30,4 +31,4 @@ class RateLimit:
 
 async def per_client(request: Request) -> None:
     """A route's guard after `allow`: the caller's requests within the ingest rate."""
-    await request.app.state.ingest_rate.take(request.state.caller.client_id)
+    await request.app.state.ingest_rate.take(caller_of(request).client_id)

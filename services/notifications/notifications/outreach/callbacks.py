@@ -19,11 +19,14 @@ from notifications.publishers import publish_status_changes
 router = APIRouter(prefix="/v1/districts/{district_id}/sms", tags=["sms provider callbacks"])
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+CALLBACKS = ("/v1/districts/{district_id}/sms/status", "/v1/districts/{district_id}/sms/inbound")
+CALLBACK_BODY_BYTES = 64 * 1024
+"""A provider's callback is a form of a few dozen short fields; a text's body is at most 1,600 characters."""
 
 
 async def _signed_form(request: Request) -> dict[str, str]:
     """The callback's form, once its signature proves it came from the provider."""
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = {key: str(value) for key, value in (await request.form(max_files=0, max_fields=100)).items()}
     settings = request.app.state.runtime.settings
     query = f"?{request.url.query}" if request.url.query else ""
     url = f"{settings.public_url.rstrip('/')}{request.url.path}{query}"

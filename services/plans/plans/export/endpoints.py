@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
@@ -40,6 +41,6 @@ async def record_pdf(district_id: DistrictId, case_id: str, session: Session) ->
     """The same record as a PDF, for a SARB referral packet."""
     record = await case_record(session, case=await case_or_404(session, district_id, case_id), now=datetime.now(UTC))
     return Response(
-        case_record_pdf(record), media_type="application/pdf",
+        await asyncio.to_thread(case_record_pdf, record), media_type="application/pdf",  # CPU work, off the loop
         headers={"content-disposition": f'attachment; filename="case-{case_id}.pdf"'},
     )  # fmt: skip
