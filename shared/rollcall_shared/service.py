@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import asyncapi
 from rollcall_shared.broker import broker_answers, ensure_topics_async, make_broker, make_producer
+from rollcall_shared.clock import Clock
 from rollcall_shared.db import Database
 from rollcall_shared.gate import Gate
 from rollcall_shared.logs import CORRELATION_HEADER, configure_logging, correlated, new_correlation_id
@@ -144,6 +146,7 @@ def create_service_app(
             await database.dispose()
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.state.clock = Clock(ZoneInfo(settings.time_zone))
     app.state.signing_keys = settings.own_keys()
     app.state.verifier = settings.verifier()
     install_problem_handlers(app)

@@ -44,6 +44,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.2
     log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON", "log_json"))
     """JSON log lines on stderr, with correlation ids (`LOG_JSON=false`: the process's logging as it is)."""
+    time_zone: str = "America/Los_Angeles"
+    """Where the districts are: "today" is this zone's date (a district's own settings may name another)."""
     metrics_seconds: float = 15.0
     """How often gauges (outbox backlog, consumer lag, open cases) are refreshed for `/metrics`."""
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from rollcall_shared.audit import audited
 from rollcall_shared.auth import STAFF, STAFF_OR_READER
+from rollcall_shared.clock import Now
+from rollcall_shared.pagination import Paged
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
@@ -34,6 +35,8 @@ CASE = audited(AuditEntry, "case", "case_id")
 async def list_cases(
     district_id: DistrictId,
     session: Session,
+    page: Paged,
+    clock: Now,
     student_id: Annotated[str | None, Query(alias="studentId", max_length=64)] = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
     tier: Annotated[int | None, Query(ge=1, le=3)] = None,
@@ -42,22 +45,16 @@ async def list_cases(
     overdue: Annotated[bool, Query(description="open cases whose follow-up date has passed")] = False,
     proposed_outcome: Annotated[str | None, Query(alias="proposedOutcome", pattern="^goal-met$",
                                                   description="open cases proposed for closing")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=36, description="the `next` of the previous page")] = None,
 ) -> CasePage:
     """Cases in a stable order, filtered; follow `next` for the following page."""
     filters = {"student_id": student_id, "status": status, "tier": tier, "owner_id": owner_id, "school_id": school_id,
                "proposed_outcome": proposed_outcome}  # fmt: skip
     cases = await repository.page(
-        session, district_id=district_id, filters=filters, overdue_on=date.today() if overdue else None,
-        after=cursor, limit=limit + 1,
-    )  # fmt: skip
-    shown = cases[:limit]
-    reasons = await repository.reasons_of(session, [case.case_id for case in shown])
-    return CasePage(
-        items=[CaseView.of(case, reasons[case.case_id]) for case in shown],
-        next=shown[-1].case_id if len(cases) > limit else None,
+        session, district_id=district_id, filters=filters, overdue_on=clock.today() if overdue else None, page=page
     )
+    shown, following = page.page(cases, key=lambda case: case.case_id)
+    reasons = await repository.reasons_of(session, [case.case_id for case in shown])
+    return CasePage(items=[CaseView.of(case, reasons[case.case_id]) for case in shown], next=following)
 
 
 @router.get(
@@ -78,13 +75,15 @@ async def get_case(district_id: DistrictId, case_id: str, session: Session) -> C
     response_model_by_alias=True,
     status_code=201,
 )
-async def open_case(district_id: DistrictId, body: NewCase, session: Session, request: Request) -> CaseDetail:
+async def open_case(
+    district_id: DistrictId, body: NewCase, session: Session, request: Request, clock: Now
+) -> CaseDetail:
     """Staff open a case themselves (a referral, a concern) when the student has none open."""
     await known_staff(session, district_id, body.staff_id)
     if await repository.open_case(session, district_id, body.student_id) is not None:
         raise Problem(409, "Conflict", f"student {body.student_id} already has an open case; add to it instead")
     caseworker: Caseworker = request.app.state.runtime.services["caseworker"]
-    now = datetime.now(UTC)
+    now = clock.now()
     case = await caseworker.open(
         session, district_id=district_id, student_id=body.student_id, school_id=body.school_id,
         school_year=body.school_year, kind=Kind(body.kind), tier=body.tier, rule_id=None,
@@ -100,11 +99,13 @@ async def open_case(district_id: DistrictId, body: NewCase, session: Session, re
     response_model=CaseDetail,
     response_model_by_alias=True,
 )
-async def change_case(district_id: DistrictId, case_id: str, body: CaseChange, session: Session) -> CaseDetail:
+async def change_case(
+    district_id: DistrictId, case_id: str, body: CaseChange, session: Session, clock: Now
+) -> CaseDetail:
     """Reassign the case or move its follow-up date."""
     await known_staff(session, district_id, body.staff_id)
     case = await open_case_or_409(session, district_id, case_id)
-    now = datetime.now(UTC)
+    now = clock.now()
     changes = []
     if "owner_id" in body.model_fields_set and body.owner_id != case.owner_id:
         if body.owner_id is not None:
@@ -126,11 +127,11 @@ async def change_case(district_id: DistrictId, case_id: str, body: CaseChange, s
     response_model=CaseDetail,
     response_model_by_alias=True,
 )
-async def close_case(district_id: DistrictId, case_id: str, body: Closing, session: Session) -> CaseDetail:
+async def close_case(district_id: DistrictId, case_id: str, body: Closing, session: Session, clock: Now) -> CaseDetail:
     """Close the case with its outcome."""
     await known_staff(session, district_id, body.staff_id)
     case = await open_case_or_409(session, district_id, case_id)
-    now = datetime.now(UTC)
+    now = clock.now()
     await close(session, case, outcome=body.outcome, cause=f"staff:{body.staff_id}:{now.isoformat()}",
                 actor=body.staff_id, now=now, why=body.note or "closed by staff")  # fmt: skip
     return await _detail(session, case)

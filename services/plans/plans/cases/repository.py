@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rollcall_shared.pagination import Keyset
+
 from plans.cases.models import Case, CaseEntry, CaseReason
 
 
@@ -52,7 +54,7 @@ async def timeline(session: AsyncSession, case_id: str) -> list[CaseEntry]:
 
 
 async def page(
-    session: AsyncSession, *, district_id: str, filters: dict[str, Any], overdue_on: date | None, after: str | None, limit: int
+    session: AsyncSession, *, district_id: str, filters: dict[str, Any], overdue_on: date | None, page: Keyset
 ) -> list[Case]:
     query = select(Case).where(Case.district_id == district_id)
     for name, value in filters.items():
@@ -60,9 +62,7 @@ async def page(
             query = query.where(getattr(Case, name) == value)
     if overdue_on is not None:
         query = query.where(Case.status == "open", Case.follow_up_due < overdue_on)
-    if after is not None:
-        query = query.where(Case.case_id > after)
-    return list(await session.scalars(query.order_by(Case.case_id).limit(limit)))
+    return list(await session.scalars(page.query(query, Case.case_id)))
 
 
 async def open_by_tier(session: AsyncSession) -> list[tuple[int, int]]:

@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
+
+from rollcall_shared.pagination import Page
+from rollcall_shared.schemas import Camel, CamelBody
 
 from plans.cases.models import Case, CaseEntry
 from plans.history.models import OutreachEntry
 
 Outcome = Literal["goal-met", "opened-in-error", "left-district", "closed-by-staff"]
 KindName = Literal["success-plan", "site-intervention", "multi-agency"]
-
-
-class Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class CaseView(Camel):
@@ -41,9 +39,8 @@ class CaseView(Camel):
         return cls.model_validate({**{c: getattr(case, c) for c in cls.model_fields if c != "reasons"}, "reasons": reasons})
 
 
-class CasePage(Camel):
-    items: list[CaseView]
-    next: str | None
+class CasePage(Page[CaseView]):
+    """A page of cases; follow `next` for the following one."""
 
 
 class Entry(Camel):
@@ -72,8 +69,7 @@ class CaseDetail(CaseView):
     )
 
 
-class Actor(Camel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+class Actor(CamelBody):
 
     staff_id: str = Field(max_length=64, description="Who makes the change, for the audit")
 

@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from plans.cases.schemas import Camel, CaseView
+from rollcall_shared.schemas import Camel
+
+from plans.cases.schemas import CaseView
 from plans.plan.schemas import Plan
 
 Source = Literal["attendance", "threshold", "outreach", "case"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, Self
 
-from pydantic import ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, model_validator
 
-from plans.cases.schemas import Actor, Camel
+from rollcall_shared.schemas import Camel
+
+from plans.cases.schemas import Actor
 from plans.plan.goal import Progress
 from plans.plan.models import PlanBarrier, PlanGoal, PlanIntervention
 from plans.plan.taxonomy import BARRIERS, GROUP_OF, INTERVENTIONS, TIER_OF
@@ -82,7 +83,6 @@ class NewAcknowledgement(Actor):
 
 
 class Recorded(Camel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
     recorded_by: str
     recorded_at: datetime

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from plans.cases.schemas import Camel
+from rollcall_shared.schemas import Camel
+
 from plans.plan.taxonomy import INTERVENTIONS, TIER_OF
 from plans.reports.effectiveness import Effect
 

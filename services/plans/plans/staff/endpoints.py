@@ -9,10 +9,10 @@ from pydantic import Field
 
 from rollcall_shared.auth import OPERATOR, OPERATOR_OR_STAFF
 from rollcall_shared.problems import Problem
+from rollcall_shared.schemas import Camel
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
-from plans.cases.schemas import Camel
 from plans.staff import repository
 from plans.staff.models import Staff
 
