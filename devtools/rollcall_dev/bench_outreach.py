@@ -25,9 +25,9 @@ from notifications.content import (
     Letterhead,
     OutreachContent,
     Recipient,
-    Templates,
-    letters_pdf,
+    render_default,
 )
+from notifications.content.letters import letters_pdf
 from rollcall_dev.measure import machine, median_rate
 from rollcall_dev.school_year import SCHOOL_YEAR, school_days
 
@@ -157,20 +157,19 @@ def _child(rng: random.Random, student_id: str, last_name: str, kind: str, langu
 def measure_outreach(*, count: int = 1000, batch: int = 500, repeats: int = 5,
                      console: Console | None = None) -> OutreachFigures:
     """Renders `count` households on every channel and a print batch of `batch` letters, `repeats` times."""
-    templates = Templates()
     messages = households(count)
     letters = (messages * (batch // len(messages) + 1))[:batch]
     for content in messages[: len(KINDS) * len(SUPPORTED_LANGUAGES)]:
         for channel in CHANNELS:  # compiles each template once, as a running service has
-            templates.render(content=content, channel=channel)
+            render_default(content, channel)
     figures = OutreachFigures(households=count, batch=batch, repeats=repeats)
     with Progress(console=console, disable=console is None) as progress:
         for channel in CHANNELS:
             task = progress.add_task(f"{channel} text", total=count * repeats)
-            seconds = [_render_all(templates, messages, channel, progress, task) for _ in range(repeats)]
+            seconds = [_render_all(messages, channel, progress, task) for _ in range(repeats)]
             figures.text[channel] = median_rate(count, seconds)
             progress.update(task, description=f"{channel} text: {figures.text[channel]:,.0f}/s")
-        rendered = [(content, templates.render(content=content, channel="letter")) for content in letters]
+        rendered = [(content, render_default(content, "letter")) for content in letters]
         task = progress.add_task(f"PDF, batches of {batch:,}", total=batch * repeats)
         seconds = []
         for _ in range(repeats):
@@ -184,7 +183,7 @@ def measure_outreach(*, count: int = 1000, batch: int = 500, repeats: int = 5,
         seconds = []
         for _ in range(repeats):
             started = time.perf_counter()
-            figures.pdf = letters_pdf([(c, templates.render(content=c, channel="letter")) for c in letters])
+            figures.pdf = letters_pdf([(c, render_default(c, "letter")) for c in letters])
             seconds.append(time.perf_counter() - started)
             progress.advance(task, batch)
         figures.combined_rate = median_rate(batch, seconds)
@@ -194,7 +193,7 @@ def measure_outreach(*, count: int = 1000, batch: int = 500, repeats: int = 5,
     return figures
 
 
-def _render_all(templates: Templates, messages: list[OutreachContent], channel: str,
+def _render_all(messages: list[OutreachContent], channel: str,
                 progress: Progress, task: int) -> float:
     """Seconds to render every message on the channel; the progress bar is not timed."""
     seconds = 0.0
@@ -202,7 +201,7 @@ def _render_all(templates: Templates, messages: list[OutreachContent], channel: 
         chunk = messages[start : start + CHUNK]
         started = time.perf_counter()
         for content in chunk:
-            templates.render(content=content, channel=channel)
+            render_default(content, channel)
         seconds += time.perf_counter() - started
         progress.advance(task, len(chunk))
     return seconds

@@ -6,7 +6,8 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from notifications.content import KINDS, SUPPORTED_LANGUAGES, Templates, letter_pdf
+from notifications.content import KINDS, SUPPORTED_LANGUAGES, render_default
+from notifications.content.letters import letter_pdf
 from rollcall_shared.pdf import latin_1
 from rollcall_dev.bench_outreach import (
     SECTION_END,
@@ -35,8 +36,7 @@ def test_outreach_bench_reports_rates_and_a_print_batch_that_opens_with_a_page_p
     assert set(figures.text) == {"letter", "email", "sms"}
     assert all(rate > 0 for rate in figures.text.values())
     assert figures.pdf_rate > 0 and figures.combined_rate > 0
-    templates = Templates()
-    letters = [(c, templates.render(content=c, channel="letter")) for c in households(14)[:6]]
+    letters = [(c, render_default(c, "letter")) for c in households(14)[:6]]
     each = [len(PdfReader(BytesIO(letter_pdf(c, r))).pages) for c, r in letters]
     batch = PdfReader(BytesIO(figures.pdf))
     assert len(batch.pages) == figures.pages == sum(each)

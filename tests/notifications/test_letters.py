@@ -11,21 +11,19 @@ from notifications.content import (
     Absence,
     OutreachContent,
     Recipient,
-    Templates,
-    letter_pdf,
-    letters_pdf,
+    render_default,
     sample_content,
 )
+from notifications.content.letters import letter_pdf, letters_pdf
 from pypdf import PdfReader
 
 from tests.notifications.test_templates import EC_48260_5_EN, EC_48260_5_ES
 
-TEMPLATES = Templates()
 INCH = 72  # PDF points
 
 
 def letter(content: OutreachContent):
-    return content, TEMPLATES.render(content=content, channel="letter")
+    return content, render_default(content, "letter")
 
 
 def pages(pdf: bytes) -> list[str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date
 
 import pytest
-from jinja2.exceptions import SecurityError, TemplateNotFound
 from notifications.content import (
     CHANNELS,
     KINDS,
@@ -14,12 +14,15 @@ from notifications.content import (
     Absence,
     OutreachContent,
     Rendered,
+    TemplateFailed,
     Templates,
     language_of,
+    render_default,
     sample_content,
 )
+from notifications.content.workers import TemplateWorkers
 
-TEMPLATES = Templates()
+MAX_CHARACTERS = {"letter": 40_000, "email": 20_000, "sms": 1_600}
 EVERY_DEFAULT = [
     (kind, channel, language)
     for kind in KINDS
@@ -28,9 +31,16 @@ EVERY_DEFAULT = [
 ]
 
 
+@pytest.fixture(scope="module")
+async def templates() -> AsyncIterator[Templates]:
+    # A generous time limit: these templates are ordinary ones, on a machine other tests share.
+    async with TemplateWorkers(workers=2, seconds=10, memory_mb=256) as workers:
+        yield Templates(workers, max_characters=MAX_CHARACTERS)
+
+
 def render(kind: str, channel: str, language: str, **changes) -> Rendered:
     content = replace(sample_content(kind, language), **changes)
-    return TEMPLATES.render(content=content, channel=channel)
+    return render_default(content, channel)
 
 
 def one_child(content: OutreachContent) -> OutreachContent:
@@ -160,12 +170,8 @@ def test_correction_names_the_withdrawn_letter():
 
 
 def test_one_child_is_written_in_the_singular():
-    english = TEMPLATES.render(
-        content=one_child(sample_content("truancy-1", "en")), channel="letter"
-    )
-    spanish = TEMPLATES.render(
-        content=one_child(sample_content("truancy-1", "es")), channel="letter"
-    )
+    english = render_default(one_child(sample_content("truancy-1", "en")), "letter")
+    spanish = render_default(one_child(sample_content("truancy-1", "es")), "letter")
 
     assert "Ana has missed school" in english.body and "your child get back" in english.body
     assert "Luis" not in english.body
@@ -177,7 +183,7 @@ def test_spanish_joins_names_with_e_before_an_i_sound():
     isabel = replace(content.children[1], first_name="Isabel")
     content = replace(content, children=(content.children[0], isabel))
 
-    assert TEMPLATES.render(content=content, channel="letter").subject.startswith("Ana e Isabel:")
+    assert render_default(content, "letter").subject.startswith("Ana e Isabel:")
 
 
 def test_period_absences_are_listed_when_a_child_has_them():
@@ -185,7 +191,7 @@ def test_period_absences_are_listed_when_a_child_has_them():
     child = replace(content.children[0], absences=(), unexcused_period_absences=18)
     content = replace(content, children=(child,))
 
-    body = TEMPLATES.render(content=content, channel="letter").body
+    body = render_default(content, "letter").body
 
     assert "- 18 class periods missed without a valid excuse" in body
 
@@ -197,15 +203,15 @@ def test_contact_line_follows_what_the_district_has_on_file():
 
     assert (
         "Please call us at (555) 010-0100."
-        in TEMPLATES.render(content=no_email, channel="email").body
+        in render_default(no_email, "email").body
     )
     assert "Please get in touch with your child's school." in (
-        TEMPLATES.render(content=nothing, channel="email").body
+        render_default(nothing, "email").body
     )
-    assert TEMPLATES.render(content=nothing, channel="sms").body.endswith("we'd like to help.")
+    assert render_default(nothing, "sms").body.endswith("we'd like to help.")
 
 
-def test_district_template_overrides_the_default_and_may_use_the_packaged_macros():
+async def test_district_template_overrides_the_default_and_may_use_the_packaged_macros(templates):
     source = (
         '{% import "es/_macros.j2" as m %}'
         "{% block subject %}Asistencia {{ school_year_name }}{% endblock %}"
@@ -213,7 +219,7 @@ def test_district_template_overrides_the_default_and_may_use_the_packaged_macros
         "{{ date|long_date }}, {{ (children|first).absence_rate|percent }}{% endblock %}"
     )
 
-    rendered = TEMPLATES.render(
+    rendered = await templates.render(
         content=sample_content("chronic", "es"), channel="email", source=source
     )
 
@@ -223,25 +229,25 @@ def test_district_template_overrides_the_default_and_may_use_the_packaged_macros
     )
 
 
-def test_default_source_is_the_packaged_template():
-    source = TEMPLATES.default_source("truancy-1", "sms", "es")
+async def test_default_source_is_the_packaged_template(templates):
+    source = templates.default_source("truancy-1", "sms", "es")
     content = sample_content("truancy-1", "es")
 
     assert "{% block body %}" in source
-    assert TEMPLATES.render(content=content, channel="sms", source=source) == TEMPLATES.render(
-        content=content, channel="sms"
+    assert await templates.render(content=content, channel="sms", source=source) == (
+        await templates.render(content=content, channel="sms")
     )
 
 
-def test_unsupported_language_kind_or_channel_is_refused():
+async def test_unsupported_language_kind_or_channel_is_refused(templates):
     with pytest.raises(ValueError, match="language"):
-        TEMPLATES.render(
+        await templates.render(
             content=replace(sample_content("chronic", "en"), language="fr"), channel="letter"
         )
     with pytest.raises(ValueError, match="kind"):
-        TEMPLATES.default_source("severe-chronic", "letter", "en")
+        templates.default_source("severe-chronic", "letter", "en")
     with pytest.raises(ValueError, match="channel"):
-        TEMPLATES.render(content=sample_content("chronic", "en"), channel="fax")
+        await templates.render(content=sample_content("chronic", "en"), channel="fax")
 
 
 @pytest.mark.parametrize(
@@ -254,49 +260,53 @@ def test_unsupported_language_kind_or_channel_is_refused():
         "{% block body %}{{ children|list|attr('append')(1) }}{% endblock %}",
     ],
 )
-def test_sandbox_refuses_python_internals(source):
-    with pytest.raises(SecurityError):
-        TEMPLATES.render(content=sample_content("chronic", "en"), channel="email", source=source)
+async def test_sandbox_refuses_python_internals(templates, source):
+    with pytest.raises(TemplateFailed, match="^line 1: .*unsafe"):
+        await templates.render(
+            content=sample_content("chronic", "en"), channel="email", source=source
+        )
 
-    errors = TEMPLATES.check(source, sample=sample_content("chronic", "en"))
+    errors = await templates.check(source, sample=sample_content("chronic", "en"))
     assert len(errors) == 1 and "unsafe" in errors[0] and errors[0].startswith("line 1: ")
 
 
-def test_district_template_cannot_read_files_outside_the_packaged_templates():
+async def test_district_template_cannot_read_files_outside_the_packaged_templates(templates):
     source = '{% block body %}{% include "../context.py" %}{% endblock %}'
 
-    with pytest.raises(TemplateNotFound):
-        TEMPLATES.render(content=sample_content("chronic", "en"), channel="email", source=source)
+    with pytest.raises(TemplateFailed, match="no packaged template '../context.py'"):
+        await templates.render(
+            content=sample_content("chronic", "en"), channel="email", source=source
+        )
 
 
-def test_check_reports_a_syntax_error_with_its_line_number():
+async def test_check_reports_a_syntax_error_with_its_line_number(templates):
     source = "{% block subject %}Hi{% endblock %}\n{% block body %}\nHi {{ recipient.name }\n"
 
-    assert TEMPLATES.check(source) == ["line 3: unexpected '}'"]
+    assert await templates.check(source) == ["line 3: unexpected '}'"]
 
 
-def test_check_reports_an_unknown_filter_with_its_line_number():
+async def test_check_reports_an_unknown_filter_with_its_line_number(templates):
     source = "{% block body %}\n\n{{ date|shout }}{% endblock %}"
 
-    assert TEMPLATES.check(source) == ["line 3: No filter named 'shout'."]
+    assert await templates.check(source) == ["line 3: No filter named 'shout'."]
 
 
-def test_check_reports_a_missing_body_or_subject():
-    assert TEMPLATES.check("Dear {{ recipient.name }}") == [
+async def test_check_reports_a_missing_body_or_subject(templates):
+    assert await templates.check("Dear {{ recipient.name }}") == [
         "the message must be inside {% block body %}...{% endblock %}"
     ]
-    assert TEMPLATES.check("{% block body %}Hi{% endblock %}", channel="email") == [
+    assert await templates.check("{% block body %}Hi{% endblock %}", channel="email") == [
         "the email needs a subject: {% block subject %}...{% endblock %}"
     ]
-    assert TEMPLATES.check("{% block body %}Hi{% endblock %}", channel="sms") == []
+    assert await templates.check("{% block body %}Hi{% endblock %}", channel="sms") == []
 
 
-def test_check_reports_an_unknown_name_when_rendering_the_sample():
+async def test_check_reports_an_unknown_name_when_rendering_the_sample(templates):
     source = (
         "{% block body %}\nDear {{ recipient.name }},\n{{ recipient.nickname }}\n{% endblock %}"
     )
 
-    errors = TEMPLATES.check(source, sample=sample_content("chronic", "en"))
+    errors = await templates.check(source, sample=sample_content("chronic", "en"))
 
     assert len(errors) == 1
     assert errors[0].startswith("line 3: rendering the sample failed:")
@@ -304,10 +314,11 @@ def test_check_reports_an_unknown_name_when_rendering_the_sample():
 
 
 @pytest.mark.parametrize(("kind", "channel", "language"), EVERY_DEFAULT)
-def test_check_accepts_every_default(kind, channel, language):
-    source = TEMPLATES.default_source(kind, channel, language)
+async def test_check_accepts_every_default(templates, kind, channel, language):
+    source = templates.default_source(kind, channel, language)
+    sample = sample_content(kind, language)
 
-    assert TEMPLATES.check(source, channel=channel, sample=sample_content(kind, language)) == []
+    assert await templates.check(source, channel=channel, sample=sample) == []
 
 
 @pytest.mark.parametrize(
@@ -346,21 +357,23 @@ def test_language_of_maps_ed_fi_language_descriptors(descriptor, language):
         ),
     ],
 )
-def test_filters_write_dates_names_and_percentages_in_the_letters_language(language, expected):
+async def test_filters_write_dates_names_and_percentages_in_the_letters_language(
+    templates, language, expected
+):
     content = replace(sample_content("chronic", language), date=date(2021, 10, 12))
     source = (
         "{% block body %}{{ date|long_date }} | {{ date|full_date }} | {{ date|short_date }} | "
         "{{ ['Ana', 'Luis', 'Eva']|names }} | {{ 0.0976|percent }}{% endblock %}"
     )
 
-    assert TEMPLATES.render(content=content, channel="sms", source=source).body == expected
+    assert (await templates.render(content=content, channel="sms", source=source)).body == expected
 
 
 def test_undefined_absence_rate_reads_as_a_dash():
     content = sample_content("chronic", "en")
     child = replace(content.children[0], absence_rate=None, enrolled_days=0)
 
-    body = TEMPLATES.render(content=replace(content, children=(child,)), channel="email").body
+    body = render_default(replace(content, children=(child,)), "email").body
 
     assert "- Ana: 5 days\n" in body
 
@@ -375,10 +388,9 @@ def test_sample_content_is_a_made_up_household_crossing_the_kinds_rule(kind):
 
 
 def test_spanish_texts_agree_in_number_with_the_children_they_name() -> None:
-    templates = Templates()
     two = sample_content("truancy-1", "es")
     one = replace(two, children=two.children[:1])
 
-    assert " faltaron " in templates.render(content=two, channel="sms").body
-    assert " faltó " in templates.render(content=one, channel="sms").body
-    assert " ha faltado " in templates.render(content=replace(one, kind="chronic"), channel="sms").body
+    assert " faltaron " in render_default(two, "sms").body
+    assert " faltó " in render_default(one, "sms").body
+    assert " ha faltado " in render_default(replace(one, kind="chronic"), "sms").body

@@ -20,6 +20,7 @@ from notifications.base import OutboxMessage
 from notifications.channels.email import EmailSender
 from notifications.channels.sms import SmsGateway
 from notifications.content.templates import Templates
+from notifications.content.workers import TemplateWorkers
 from notifications.endpoints import routers
 from notifications.outreach.callbacks import CALLBACK_BODY_BYTES, CALLBACKS
 from notifications.outreach.dispatch import Dispatcher
@@ -30,11 +31,14 @@ from notifications.settings import Settings
 
 @contextlib.asynccontextmanager
 async def resources(rt: Runtime) -> AsyncIterator[None]:
-    """The contact key ring; clients of ingest and the providers, the planner and the sender, for the app's lifetime."""
+    """The contact key ring; clients of ingest and the providers, the template workers, the planner and the sender."""
     settings: Settings = rt.settings  # type: ignore[assignment]
     use_key_ring(rt.database.engine, settings.contact_key_ring())  # before anything reads a guardian
-    async with httpx.AsyncClient(timeout=settings.sms_timeout_seconds) as client:
-        templates = Templates()
+    workers = TemplateWorkers(
+        workers=settings.template_workers, seconds=settings.template_seconds, memory_mb=settings.template_memory_mb
+    )
+    async with httpx.AsyncClient(timeout=settings.sms_timeout_seconds) as client, workers:
+        templates = Templates(workers, max_characters=settings.max_characters())
         rt.services.update(
             templates=templates,
             roster=RosterClient(

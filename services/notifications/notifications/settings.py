@@ -1,6 +1,6 @@
 """Notifications settings, read from `NOTIFICATIONS_*` environment variables."""
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from rollcall_shared.encryption import BlindIndexSettings
@@ -8,7 +8,13 @@ from rollcall_shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings, BlindIndexSettings):
-    """`NOTIFICATIONS_CONTACT_KEYS` and `NOTIFICATIONS_CONTACT_INDEX_KEY` protect contact details at rest."""
+    """`NOTIFICATIONS_CONTACT_KEYS` and `NOTIFICATIONS_CONTACT_INDEX_KEY` protect contact details at rest.
+
+    A district's own templates render in `NOTIFICATIONS_TEMPLATE_WORKERS` worker processes, each
+    limited to `NOTIFICATIONS_TEMPLATE_MEMORY_MB` of address space and killed when one message takes
+    longer than `NOTIFICATIONS_TEMPLATE_SECONDS`; a message longer than its channel's
+    `NOTIFICATIONS_{LETTER,EMAIL,SMS}_MAX_CHARACTERS` is refused.
+    """
 
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
@@ -47,3 +53,19 @@ class Settings(ServiceSettings, BlindIndexSettings):
     """Texts and emails wait this long after a crossing, so siblings crossing together get one message."""
     in_doubt_seconds: float = 60.0
     """An item in flight this long belongs to a sender that stopped (longer than any provider timeout)."""
+
+    template_seconds: float = Field(1.0, gt=0)
+    """The longest a district's template may take to write one message (or the sample, when saved)."""
+    template_memory_mb: int = Field(256, ge=64)
+    """Address space of each template worker process (about 35 MB of it is the worker itself)."""
+    template_workers: int = Field(2, ge=1)
+    """Worker processes per replica rendering district templates; the packaged defaults render in-process."""
+    letter_max_characters: int = Field(40_000, gt=0)
+    """About twelve pages; three children with 90 days missed each make 18,000 with the default letter."""
+    email_max_characters: int = Field(20_000, gt=0)
+    sms_max_characters: int = Field(1_600, gt=0)
+    """The SMS providers' limit (ten segments)."""
+
+    def max_characters(self) -> dict[str, int]:
+        """The longest message a district's template may write, per channel."""
+        return {"letter": self.letter_max_characters, "email": self.email_max_characters, "sms": self.sms_max_characters}

@@ -1,14 +1,18 @@
-"""What a family reads: templates per kind, channel and language, and letters as PDF."""
+"""What a family reads: templates per kind, channel and language (`letters` makes letters as PDF).
+
+The PDF module is not imported here: template worker processes import this package and stay light.
+"""
 
 from notifications.content.context import Absence, Child, Letterhead, OutreachContent, Recipient
-from notifications.content.letters import letter_pdf, letters_pdf
 from notifications.content.templates import (
     CHANNELS,
     KINDS,
     SUPPORTED_LANGUAGES,
     Rendered,
+    TemplateFailed,
     Templates,
     language_of,
+    render_default,
     sample_content,
 )
 
@@ -22,9 +26,9 @@ __all__ = [
     "OutreachContent",
     "Recipient",
     "Rendered",
+    "TemplateFailed",
     "Templates",
     "language_of",
-    "letter_pdf",
-    "letters_pdf",
+    "render_default",
     "sample_content",
 ]

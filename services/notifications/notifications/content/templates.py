@@ -13,33 +13,35 @@ names joined naturally), `percent`.
 
 The defaults live in `templates/<language>/<kind>.<channel>.j2`, with shared wording in
 `templates/<language>/_macros.j2`, which a district's own template may import or extend.
-District staff supply templates, so they run in Jinja's immutable sandbox: no attribute starting
-with an underscore, no mutating methods, only the packaged templates to import. The sandbox does
-not bound time or memory; the caller limits template size.
+District staff supply templates, so theirs are checked and rendered in worker processes
+(`notifications.content.workers`) under the limits of `notifications.content.sandbox`: Jinja's
+immutable sandbox (no attribute starting with an underscore, no mutating methods, only the
+packaged templates to import), numbers of at most 1,000 digits, text and lists repeated by `*` to
+at most 10,000 characters or items, `range()` of at most 1,000 numbers, 10,000 loop steps in all,
+a message no longer than its channel allows, and the time and memory limits of the settings.
+The packaged defaults are trusted and render in this process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-import traceback
-from dataclasses import dataclass, fields
-from functools import lru_cache
-
-from jinja2 import PackageLoader, StrictUndefined, Template, TemplateRuntimeError, nodes
-from jinja2.exceptions import TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from collections.abc import Mapping
 
 from notifications.content.context import OutreachContent
-from notifications.content.filters import FILTERS
 from notifications.content.samples import sample_content
+from notifications.content.sandbox import Rendered, TemplateFailed, environment, render
+from notifications.content.workers import TemplateWorkers, check_source, render_source
 
 __all__ = [
     "CHANNELS",
     "KINDS",
     "SUPPORTED_LANGUAGES",
     "Rendered",
+    "TemplateFailed",
     "Templates",
     "language_of",
+    "render_default",
     "sample_content",
 ]
 
@@ -71,79 +73,56 @@ def language_of(descriptor: str | None) -> str | None:
     return _LANGUAGE_NAMES.get(first_word.group()) if first_word else None
 
 
-@dataclass(frozen=True)
-class Rendered:
-    subject: str | None
-    """The email subject or letter heading; None for SMS."""
-    body: str
+def render_default(content: OutreachContent, channel: str) -> Rendered:
+    """The message in the packaged template, in this process: the defaults are trusted."""
+    env = environment()
+    return render(env.get_template(_default_name(content.kind, channel, content.language)), content, channel)
 
 
 class Templates:
     """Renders outreach content with the packaged defaults or a district's own template."""
 
-    def __init__(self) -> None:
-        self._env = ImmutableSandboxedEnvironment(
-            loader=PackageLoader(__package__, "templates"),
-            undefined=StrictUndefined,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-        )
-        self._env.filters.update(FILTERS)
-        self._from_string = lru_cache(maxsize=256)(self._env.from_string)
+    def __init__(self, workers: TemplateWorkers, *, max_characters: Mapping[str, int]) -> None:
+        """`max_characters`: the longest message a district's template may write, per channel."""
+        self._workers = workers
+        self._max_characters = dict(max_characters)
 
     def default_source(self, kind: str, channel: str, language: str) -> str:
         """The packaged template's text, the starting point of a district's own."""
-        source, _, _ = self._env.loader.get_source(
-            self._env, _default_name(kind, channel, language)
-        )
+        env = environment()
+        source, _, _ = env.loader.get_source(env, _default_name(kind, channel, language))
         return source
 
-    def render(
+    async def render(
         self, *, content: OutreachContent, channel: str, source: str | None = None
     ) -> Rendered:
-        """The message; `source` is a district's template, else the packaged default is used."""
-        _require(channel, CHANNELS, "channel")
-        if source is None:
-            template = self._env.get_template(
-                _default_name(content.kind, channel, content.language)
-            )
-        else:
-            template = self._from_string(source)
-        return _render(template, content, channel)
+        """The message; `source` is a district's template, else the packaged default is used.
 
-    def check(
+        A district's template that fails or breaks a limit raises `TemplateFailed` saying why.
+        """
+        _require(channel, CHANNELS, "channel")
+        if source is not None:
+            return await self._workers.run(
+                render_source, source, content, channel, self._max_characters[channel]
+            )
+        # A long letter takes milliseconds: enough to keep off the event loop.
+        return await asyncio.to_thread(render_default, content, channel)
+
+    async def check(
         self, source: str, *, channel: str | None = None, sample: OutreachContent | None = None
     ) -> list[str]:
         """What is wrong with a district's template, in words for the person who wrote it.
 
-        With `sample` (see `sample_content`) it is also rendered, to catch unknown names and
-        refused access that only show when the template runs.
+        With `sample` (see `sample_content`) it is also rendered, to catch unknown names, refused
+        access and broken limits that only show when the template runs.
         """
+        if channel is not None:
+            _require(channel, CHANNELS, "channel")
+        longest = self._max_characters[channel or "letter"]
         try:
-            template = self._from_string(source)
-        except TemplateSyntaxError as error:
-            return [f"line {error.lineno}: {error.message}"]
-        tree = self._env.parse(source)
-        blocks = {block.name for block in tree.find_all(nodes.Block)}
-        inherits = tree.find(nodes.Extends) is not None
-        errors = []
-        if "body" not in blocks and not inherits:
-            errors.append("the message must be inside {% block body %}...{% endblock %}")
-        if channel in ("letter", "email") and "subject" not in blocks and not inherits:
-            errors.append(
-                f"the {channel} needs a subject: {{% block subject %}}...{{% endblock %}}"
-            )
-        if errors or sample is None:
-            return errors
-        try:
-            _render(template, sample, channel or "letter")
-        except Exception as error:  # any failure on sample data is the template's to fix
-            line = _template_line(error)
-            where = f"line {line}: " if line else ""
-            return [f"{where}rendering the sample failed: {error}"]
-        return []
+            return await self._workers.run(check_source, source, channel, sample, longest)
+        except TemplateFailed as failure:
+            return [f"{failure} on the sample" if sample is not None else str(failure)]
 
 
 def _default_name(kind: str, channel: str, language: str) -> str:
@@ -156,40 +135,3 @@ def _default_name(kind: str, channel: str, language: str) -> str:
 def _require(value: str, allowed: tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
-
-
-def _render(template: Template, content: OutreachContent, channel: str) -> Rendered:
-    variables = {field.name: getattr(content, field.name) for field in fields(content)}
-    variables["school_year_name"] = f"{content.school_year - 1}-{content.school_year % 100:02d}"
-    context = template.new_context(variables)
-    try:
-        # Running the top level performs its imports and sets and collects inherited blocks.
-        for _ in template.root_render_func(context):
-            pass
-        if "body" not in context.blocks:
-            raise TemplateRuntimeError("the template has no {% block body %}")
-        body = "".join(context.blocks["body"][0](context))
-        subject = None
-        if channel != "sms" and "subject" in context.blocks:
-            subject = "".join(context.blocks["subject"][0](context))
-    except Exception:
-        # As Template.render does: the traceback then points at the template's own lines.
-        template.environment.handle_exception()
-    return Rendered(subject=_one_line(subject), body=_tidy(body))
-
-
-def _one_line(text: str | None) -> str | None:
-    words = (text or "").split()
-    return " ".join(words) if words else None
-
-
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-
-
-def _template_line(error: BaseException) -> int | None:
-    """The line of the district's template where rendering failed, when the traceback shows it."""
-    frames = traceback.extract_tb(error.__traceback__)
-    lines = [frame.lineno for frame in frames if frame.filename == "<template>"]
-    return lines[-1] if lines else None

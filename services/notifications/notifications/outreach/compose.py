@@ -77,7 +77,7 @@ async def render(
 ) -> Rendered:
     """Rendered with the district's own template where it has one."""
     source = await districts.template(session, district_id, content.kind, channel, content.language)
-    return templates.render(content=content, channel=channel, source=source)
+    return await templates.render(content=content, channel=channel, source=source)
 
 
 def stored(content: OutreachContent, rendered: Rendered) -> dict[str, Any]:
