@@ -1,7 +1,9 @@
-"""`rollcall keys …`: a new contact key or token signing key, and every stored contact detail encrypted again under the
-newest key.
+"""`rollcall keys …`: a new contact key or token signing key, and every stored personal field encrypted again under
+the newest key.
 
-Each service's database, keys and index key come from its own environment (`<SERVICE>_DATABASE_URL`,
+Personal fields: ingest's roster and group documents, eligibility's student groups, notifications' contact
+details and outreach, plans' notes, meetings, acknowledgements and timelines. Each service's database, keys and
+index key come from its own environment (`<SERVICE>_DATABASE_URL`,
 `<SERVICE>_CONTACT_KEYS`, `<SERVICE>_CONTACT_INDEX_KEY`), read by its `Settings` as the service reads them.
 """
 
@@ -28,9 +30,9 @@ console = Console()
 
 def register(commands: argparse._SubParsersAction) -> None:
     """The `keys` command and its subcommands, on the `rollcall` parser."""
-    keys = commands.add_parser("keys", help="contact-detail encryption keys: a new one, or rotate onto the newest")
+    keys = commands.add_parser("keys", help="keys of personal fields at rest: a new one, or rotate onto the newest")
     actions = keys.add_subparsers(dest="keys_command", required=True)
-    again = actions.add_parser("rotate", help="encrypt every stored contact detail again under the newest key")
+    again = actions.add_parser("rotate", help="encrypt every stored personal field again under the newest key")
     again.add_argument("services", nargs="*", metavar="SERVICE", help="the services to rotate (all by default)")
     again.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
     again.set_defaults(run=rotate)
@@ -67,7 +69,7 @@ async def rotate_services(services: list[str], *, batch_size: int) -> int:
     if unknown := [name for name in services if name not in known]:
         console.print(f"[red]no encrypted columns in[/] {', '.join(unknown)}; choose from {', '.join(known)}")
         return 2
-    summary = Table(title="Contact details under the newest key")
+    summary = Table(title="Personal fields under the newest key")
     for column in ("service", "table", "rows", "encrypted again", "unreadable"):
         summary.add_column(column, justify="left" if column in ("service", "table") else "right")
     unreadable = 0

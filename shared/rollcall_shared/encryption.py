@@ -1,4 +1,4 @@
-"""Contact details encrypted at rest: a Fernet key ring per database engine, the `Encrypted` column type, blind indexes.
+"""Personal fields encrypted at rest: a Fernet key ring per database engine, the `Encrypted` column type, blind indexes.
 
 A service's settings name its keys, newest first (the first encrypts, every one decrypts), and a
 separate key for blind indexes: the HMAC of a normalised value, so a query finds a row by a value
@@ -81,7 +81,7 @@ class KeyRing:
 
 
 class ContactKeySettings(BaseModel):
-    """Settings of a service that keeps contact details: `<PREFIX>CONTACT_KEYS`."""
+    """Settings of a service that keeps personal fields at rest: `<PREFIX>CONTACT_KEYS`."""
 
     contact_keys: SecretStr = SecretStr(DEVELOPMENT_CONTACT_KEY)
     """Fernet keys, comma-separated, newest first: the first encrypts, every one decrypts. Production sets its own."""
@@ -93,7 +93,7 @@ class ContactKeySettings(BaseModel):
         if ring.development:
             prefix = str(self.model_config.get("env_prefix", "")).upper()
             log.warning(
-                "contact details are protected with the embedded development key: fine on a laptop, never with real "
+                "personal fields are protected with the embedded development key: fine on a laptop, never with real "
                 "families; set %s (docs/security.md)", " and ".join(prefix + name for name in ring.development),
             )  # fmt: skip
         return ring
@@ -125,20 +125,34 @@ def blind_index(session: AsyncSession, value: str) -> str:
     return key_ring_of(session).blind_index(value)
 
 
+def json_text(value: Any, *, pad_to: int = 0) -> str:
+    """A JSON value as compact text; with `pad_to`, spaces after it (JSON ignores them) fill it to a multiple of that
+    many bytes, so the length of its token says little of what it holds."""
+    plain = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return plain + " " * (-len(plain.encode()) % pad_to) if pad_to else plain
+
+
 class Encrypted(TypeDecorator[Any]):
-    """Text, or any JSON value with `json=True`, stored as a Fernet token of the engine's key ring."""
+    """Text, or any JSON value with `json=True`, stored as a Fernet token of the engine's key ring.
+
+    `pad_to` (JSON only) pads values to a multiple of that many bytes: for short values drawn from a few (a race,
+    a program), whose lengths alone would tell them apart.
+    """
 
     impl = Text
     cache_ok = True
 
-    def __init__(self, *, json: bool = False) -> None:
+    def __init__(self, *, json: bool = False, pad_to: int = 0) -> None:
+        if pad_to and not json:
+            raise ValueError("only JSON values are padded (text would keep the spaces)")
         super().__init__()
         self.json = json
+        self.pad_to = pad_to
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        plain = json.dumps(value, separators=(",", ":"), ensure_ascii=False) if self.json else value
+        plain = json_text(value, pad_to=self.pad_to) if self.json else value
         return key_ring_of(dialect).encrypt(plain)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 
@@ -56,14 +56,21 @@ MINIMUM_STUDENTS = 3
 
 
 @asynccontextmanager
-async def served_district(kafka_bootstrap: str, databases) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+async def served_district(
+    kafka_bootstrap: str,
+    databases,
+    *,
+    feed: Callable[[str], list[tuple[str, bytes]]] | None = None,
+    database_url: str | None = None,
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     """Eligibility on a migrated Postgres, once it has applied the district's events; yields a client and the
-    district's reports path."""
+    district's reports path. `feed` makes another district's events (by default this one's), `database_url` names
+    the database to serve (by default a new one)."""
     district_id = f"test-{uuid.uuid4().hex[:10]}"
-    url = databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility")
+    url = database_url or databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility")
     settings = Settings(database_url=url, kafka_bootstrap_servers=kafka_bootstrap,
                         consumer_group=f"eligibility-{uuid.uuid4().hex[:6]}", outbox_poll_seconds=0.05)  # fmt: skip
-    messages = district_messages(district_id)
+    messages = (feed or district_messages)(district_id)
     event_ids = [json.loads(value)["eventId"] for _, value in messages]
     async with serve(create_app(settings)) as client:
         path = f"/v1/districts/{district_id}"

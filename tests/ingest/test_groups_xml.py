@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from rollcall_shared import topics
 
-from ingest.groups.models import GroupDocument
+from ingest.groups.models import GroupedStudent
 
 from tests.ingest.test_groups import descriptor, groups_published, period
 from tests.ingest.test_interchange_reader import read
+from tests.support.stored import plaintext_in, stored_bytes
 
 STUDENT = "<StudentReference><StudentIdentity><StudentUniqueId>{}</StudentUniqueId></StudentIdentity>" \
     "</StudentReference>"
@@ -62,6 +63,11 @@ PROGRAMS = (
     + program_element("StudentProgramAssociation", "Foster Care Liaison", "Other", "2022-02-01")
     + program_element("StudentProgramAssociation", "Tutoring", "Other", "2022-02-01")
 )  # fmt: skip
+
+
+GROUPS_AT_REST = ("Female", "Asian", "White", "Economic", "Foster", "Limited", "Special", "Nutrition", "Homeless",
+                  "FoodService", "Tutoring", "2021-10-04")  # fmt: skip
+"""What the stored rows must not show: the groups, the programs, even which resources a student has."""
 
 
 def interchange(name: str, *elements: str) -> bytes:
@@ -141,8 +147,11 @@ async def test_interchanges_publish_grade_levels_and_one_whole_picture_per_stude
     events = await ingest.published(topics.ATTENDANCE, district_id)
     assert [event["gradeLevel"] for _, event in events if event["type"] == "enrollment.recorded"] == ["Ninth grade"]
     async with ingest.app.state.runtime.database.transaction() as session:
-        stored = (await session.scalars(select(GroupDocument.document).filter_by(district_id=district_id))).all()
+        held = (await session.scalars(select(GroupedStudent.documents).filter_by(district_id=district_id))).all()
+    stored = [each["document"] for documents in held for each in documents.values()]
+    at_rest = stored_bytes(ingest.app.state.runtime.settings.database_url, district_id, "grouped_student")
     assert len(stored) == 7 and not any("addresses" in document for document in stored), "no contact details kept"
+    assert b"604822" in at_rest and plaintext_in(at_rest, *GROUPS_AT_REST) == [], "sex, race and programs encrypted"
     published = await groups_published(ingest, district_id)
     assert len(published) == 2, "one per file: every document of the student is written before the picture is made"
     assert (published[-1]["sex"], published[-1]["raceEthnicity"]) == ("Female", "Asian")

@@ -1,5 +1,8 @@
 """Contact keys over a database's life: the migrations encrypt rows stored before, `rollcall keys rotate` moves them on.
 
+Every service's personal fields: contact details (ingest, notifications), group documents and student groups
+(ingest, eligibility), notes, meetings, acknowledgements and timelines (plans).
+
 Rows are written and read by the services' own code on migrated Postgres databases, each with the
 key ring a test names; the command line reads its keys from the environment, as in production.
 """
@@ -10,7 +13,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -18,17 +21,27 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import JSON, DateTime, column, create_engine, insert, table
 from sqlalchemy.engine import make_url
 
+from eligibility import repository as eligibility
+from eligibility.reports.repository import profiles
+from ingest.edfi.resources import StudentEducationOrganizationAssociation
+from ingest.groups.repository import lock_students
 from ingest.intake.service import Intake
 from ingest.roster.service import read_roster
 from notifications.outreach import repository as outreach
 from notifications.roster import repository as roster
 from notifications.roster.service import refresh
+from plans.cases import repository as cases
+from plans.cases.rules import Kind
+from plans.cases.service import Caseworker
+from plans.plan import service as plan
+from plans.plan.schemas import NewAcknowledgement, NewMeeting, NewNote
 from rollcall_dev.admin import main
 from rollcall_shared.db import Database
 from rollcall_shared.encryption import KeyRing, use_key_ring
+from rollcall_shared.events import GroupPeriod, StudentGroupsRecorded
 from rollcall_shared.migrations import upgrade
 from tests.notifications.family import contact, lives_with, student
-from tests.support.stored import plaintext_in, stored_bytes
+from tests.support.stored import plaintext_in, stored_bytes, stored_case_bytes
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +51,29 @@ GUARDIAN = contact("900001", "Marisol", "Reyes", mobile="(415) 555-0101", email=
 STUDENT = student("700001", "Ana", "Reyes")
 NUMBER = "+14155550101"
 DETAILS = ("Marisol", "Reyes", "Ana", "12 Elm Street", "marisol@example.org", NUMBER, "555-0101")
-ENCRYPTED = {"notifications": ("student", "guardian", "sms_opt_out", "outreach_item"), "ingest": ("roster_document",)}
+ENCRYPTED = {
+    "notifications": ("student", "guardian", "sms_opt_out", "outreach_item"),
+    "ingest": ("roster_document", "grouped_student"),
+    "eligibility": ("student_groups",),
+    "plans": ("plan_note", "plan_meeting", "plan_acknowledgement", "case_entry"),
+}
+ASSOCIATION = {
+    "studentReference": {"studentUniqueId": "700001"},
+    "educationOrganizationReference": {"educationOrganizationId": 255901},
+    "sexDescriptor": "uri://ed-fi.org/SexDescriptor#Female", "hispanicLatinoEthnicity": True,
+    "studentCharacteristics": [
+        {"studentCharacteristicDescriptor": "uri://ed-fi.org/StudentCharacteristicDescriptor#Homeless"}
+    ],
+}  # fmt: skip
+"""Ingest's group document of the student: Hispanic or Latino, female, homeless."""
+NOTE, MEETING = "Ana's mother Marisol lost her job; Ana cares for her brother.", "Marisol asked for a bus pass."
+RECORDS = {
+    "groups": ("Female", "Hispanic or Latino", (GroupPeriod(group="homeless"),)),
+    "group documents": [StudentEducationOrganizationAssociation.model_validate(ASSOCIATION).model_dump(
+        mode="json", by_alias=True)],
+    "plan": ([NOTE], [(["Marisol Reyes"], MEETING)], ["Marisol Reyes, mother"]),
+}
+RECORD_DETAILS = ("Female", "Hispanic", "Homeless", "homeless", NOTE, "lost her job", MEETING, "Marisol")
 
 
 @asynccontextmanager
@@ -104,8 +139,55 @@ FAMILY = {
 }
 
 
+async def write_records(urls: dict[str, str], district_id: str, keys: str) -> None:
+    """The student's groups (ingest, eligibility) and case with its plan (plans), as the services write them."""
+    now = datetime.now(UTC)
+    async with opened(urls["ingest"], keys) as database, database.transaction() as session:
+        intake = Intake(session, district_id=district_id, batch_size=10)
+        await intake.add("studentEducationOrganizationAssociations", ASSOCIATION)
+        await intake.flush()
+    async with opened(urls["eligibility"], keys) as database, database.transaction() as session:
+        sex, race, periods = RECORDS["groups"]
+        await eligibility.save_groups(session, [StudentGroupsRecorded(
+            event_id=str(uuid.uuid4()), district_id=district_id, recorded_at=now, student_id="700001", sex=sex,
+            race_ethnicity=race, groups=periods,
+        )])  # fmt: skip
+    async with opened(urls["plans"], keys) as database, database.transaction() as session:
+        case = await Caseworker(follow_up_days=14).open(
+            session, district_id=district_id, student_id="700001", school_id="255901001", school_year=2022,
+            kind=Kind.SUCCESS_PLAN, tier=2, rule_id=None, cause="staff", actor="s-ana", now=now,
+        )  # fmt: skip
+        await plan.add_note(session, case=case, new=NewNote(staff_id="s-ana", text=NOTE), now=now)
+        await plan.add_meeting(session, case=case, now=now, new=NewMeeting(
+            staff_id="s-ana", held_on=date(2021, 10, 4), family_members=["Marisol Reyes"], family_attended=True,
+            notes=MEETING,
+        ))  # fmt: skip
+        await plan.add_acknowledgement(session, case=case, now=now, new=NewAcknowledgement(
+            staff_id="s-ana", acknowledged_on=date(2021, 10, 4), acknowledged_by="Marisol Reyes, mother", how="signed",
+        ))  # fmt: skip
+
+
+async def read_records(urls: dict[str, str], district_id: str, keys: str) -> dict[str, Any]:
+    async with opened(urls["ingest"], keys) as database, database.transaction() as session:
+        documents = (await lock_students(session, district_id=district_id, student_ids={"700001"}))["700001"]
+    async with opened(urls["eligibility"], keys) as database, database.transaction() as session:
+        profile = (await profiles(session, district_id, ["700001"]))["700001"]
+    async with opened(urls["plans"], keys) as database, database.transaction() as session:
+        case = await cases.open_case(session, district_id, "700001")
+        shown = await plan.current_plan(session, case=case)
+    return {
+        "groups": (profile.sex, profile.race_ethnicity, profile.periods),
+        "group documents": [held["document"] for held in documents.values()],
+        "plan": ([note.text for note in shown.notes], [(m.family_members, m.notes) for m in shown.meetings],
+                 [ack.acknowledged_by for ack in shown.acknowledgements]),
+    }  # fmt: skip
+
+
 def stored(urls: dict[str, str], district_id: str) -> bytes:
-    return b"\n".join(stored_bytes(urls[service], district_id, *tables) for service, tables in ENCRYPTED.items())
+    return b"\n".join(
+        (stored_case_bytes if service == "plans" else stored_bytes)(urls[service], district_id, *tables)
+        for service, tables in ENCRYPTED.items()
+    )
 
 
 @pytest.fixture
@@ -116,6 +198,7 @@ def urls(databases) -> dict[str, str]:
 
 async def test_rotation_moves_every_row_to_the_newest_key_so_the_oldest_can_go(urls, district_id, monkeypatch, capsys):
     await write_family(urls, district_id, A)
+    await write_records(urls, district_id, A)
     use_keys(monkeypatch, urls, f"{B},{A}")
 
     assert await rollcall("keys", "rotate", "--batch-size", "1") == 0
@@ -124,10 +207,13 @@ async def test_rotation_moves_every_row_to_the_newest_key_so_the_oldest_can_go(u
 
     assert "Every row is under the newest key" in capsys.readouterr().out
     assert stored(urls, district_id) == rotated, "a second rotation has nothing left to do"
-    assert plaintext_in(rotated, *DETAILS) == []
+    assert plaintext_in(rotated, *DETAILS, *RECORD_DETAILS) == []
     assert await read_family(urls, district_id, B) == FAMILY
+    assert await read_records(urls, district_id, B) == RECORDS
     with pytest.raises(InvalidToken):
         await read_family(urls, district_id, A)
+    with pytest.raises(InvalidToken):
+        await read_records(urls, district_id, A)
 
 
 async def test_a_new_index_key_finds_the_opt_outs_once_rotation_has_indexed_them_again(urls, district_id, monkeypatch):

@@ -15,10 +15,12 @@ SCHOOL = "255901001"
 
 
 class Plans:
-    def __init__(self, api, district_id: str, bootstrap: str) -> None:
+    def __init__(self, api, district_id: str, bootstrap: str, database_url: str = "") -> None:
         self.api = api
         self.district_id = district_id
         self.bootstrap = bootstrap
+        self.database_url = database_url
+        """Plans' migrated Postgres, for tests that read the stored rows themselves."""
         self.base = f"/v1/districts/{district_id}"
 
     async def send(self, *changes: ThresholdChanged) -> None:

@@ -25,10 +25,10 @@ from tests.support.stack import serve, serve_http
 OWN_PREFIXES = ("ROLLCALL_", "AUTH_", "INGEST_", "ELIGIBILITY_", "NOTIFICATIONS_", "PLANS_")
 DEFAULTS_REFUSED = {
     "ingest": ["INGEST_DATABASE_URL", "INGEST_SIGNING_KEYS", "INGEST_CONTACT_KEYS", "INGEST_TRUSTED_SERVICES"],
-    "eligibility": ["ELIGIBILITY_DATABASE_URL", "AUTH_JWKS_URL"],
+    "eligibility": ["ELIGIBILITY_DATABASE_URL", "ELIGIBILITY_CONTACT_KEYS", "AUTH_JWKS_URL"],
     "notifications": ["NOTIFICATIONS_DATABASE_URL", "NOTIFICATIONS_SIGNING_KEYS", "NOTIFICATIONS_CONTACT_KEYS",
                       "NOTIFICATIONS_CONTACT_INDEX_KEY", "NOTIFICATIONS_SMS_TOKEN", "AUTH_JWKS_URL"],
-    "plans": ["PLANS_DATABASE_URL", "AUTH_JWKS_URL"],
+    "plans": ["PLANS_DATABASE_URL", "PLANS_CONTACT_KEYS", "AUTH_JWKS_URL"],
 }  # fmt: skip
 
 
@@ -84,6 +84,7 @@ async def test_with_secrets_of_their_own_ingest_signs_and_eligibility_verifies_f
     eligibility = eligibility_app(EligibilitySettings(
         **production, database_url=databases.create(f"prod_elig_{run}", migrate="eligibility"),
         consumer_group=f"prod-elig-{run}", auth_jwks_url=f"http://127.0.0.1:{port}/.well-known/jwks.json",
+        contact_keys=SecretStr(Fernet.generate_key().decode()),
     ))  # fmt: skip
     path = f"/v1/districts/{district_id}/playbook"
     async with serve_http(ingest, port), serve(eligibility) as verifying:

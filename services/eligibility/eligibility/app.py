@@ -1,8 +1,14 @@
 """The eligibility service's ASGI app."""
 
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
-from rollcall_shared.service import create_service_app
+from rollcall_shared.encryption import use_key_ring
+from rollcall_shared.service import Runtime, create_service_app
 
 from eligibility.consumers import subscribe
 from eligibility.endpoints import router
@@ -12,6 +18,14 @@ from eligibility.school_endpoints import router as school_router
 from eligibility.settings import Settings
 
 
+@contextlib.asynccontextmanager
+async def contact_keys(rt: Runtime) -> AsyncIterator[None]:
+    """The key ring of the students' report groups, attached before any event or report reads them."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+    use_key_ring(rt.database.engine, settings.contact_key_ring())
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         title="Rollcall eligibility",
@@ -19,4 +33,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox_model=OutboxMessage,
         routers=[router, school_router, reports_router],
         subscribe=subscribe,
+        resources=contact_keys,
     )

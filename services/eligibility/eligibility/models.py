@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rollcall_shared.db import service_metadata
+from rollcall_shared.encryption import Encrypted
 from rollcall_shared.inbox import InboxMixin
 from rollcall_shared.outbox import OutboxMixin
 
@@ -162,6 +163,10 @@ class Rebuild(Base):
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+PROFILE_PADDING = 256
+"""Bytes a profile is padded to a multiple of: its token's length tells no race or sex from another."""
+
+
 class StudentGroups(Base):
     """A student's report groups as ingest last knew them (`StudentGroupsRecorded`, whole)."""
 
@@ -169,10 +174,9 @@ class StudentGroups(Base):
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     student_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    sex: Mapped[str | None] = mapped_column(String(64))
-    race_ethnicity: Mapped[str | None] = mapped_column(String(64))
-    groups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    """Each `{"group", "beginDate", "endDate"}` (ISO dates or null)."""
+    profile: Mapped[dict[str, Any]] = mapped_column(Encrypted(json=True, pad_to=PROFILE_PADDING))
+    """`{"sex", "raceEthnicity", "groups"}`, each group `{"group", "beginDate", "endDate"}` (ISO dates or null):
+    FERPA-sensitive, one token per student (reports group in Python after decrypting, docs/security.md)."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

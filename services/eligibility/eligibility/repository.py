@@ -217,8 +217,8 @@ async def save_groups(session: AsyncSession, events: list[StudentGroupsRecorded]
     """Each student's report groups, the latest event of the batch replacing what was stored."""
     latest = {(e.district_id, e.student_id): e for e in events}
     rows = [
-        {"district_id": d, "student_id": s, "sex": e.sex, "race_ethnicity": e.race_ethnicity,
-         "groups": [g.model_dump(mode="json", by_alias=True) for g in e.groups], "updated_at": e.recorded_at}
+        {"district_id": d, "student_id": s, "updated_at": e.recorded_at,
+         "profile": e.model_dump(mode="json", by_alias=True, include={"sex", "race_ethnicity", "groups"})}
         for (d, s), e in sorted(latest.items())
     ]  # fmt: skip
     await upsert(session, models.StudentGroups.__table__, rows, keys=["district_id", "student_id"])

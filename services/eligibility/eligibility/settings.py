@@ -2,10 +2,13 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from rollcall_shared.encryption import ContactKeySettings
 from rollcall_shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, ContactKeySettings):
+    """`ELIGIBILITY_CONTACT_KEYS` protect the students' report groups at rest."""
+
     model_config = SettingsConfigDict(env_prefix="ELIGIBILITY_", extra="ignore")
 
     service = "eligibility"

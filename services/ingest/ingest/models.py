@@ -5,7 +5,7 @@ from ingest.base import Base, OutboxMessage
 from ingest.calendar.models import CalendarDate, SchoolClose
 from ingest.clients.models import ApiClient, ClientSecret
 from ingest.enrollment.models import Enrollment
-from ingest.groups.models import GroupDocument, GroupedStudent
+from ingest.groups.models import GroupedStudent
 from ingest.roster.models import RosterDocument
 
 __all__ = [
@@ -15,7 +15,6 @@ __all__ = [
     "ClientSecret",
     "DailyAttendance",
     "Enrollment",
-    "GroupDocument",
     "GroupedStudent",
     "OutboxMessage",
     "RosterDocument",

@@ -7,7 +7,7 @@ from rollcall_shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings, ContactKeySettings):
-    """`INGEST_CONTACT_KEYS` and `INGEST_CONTACT_INDEX_KEY` protect the stored roster documents at rest."""
+    """`INGEST_CONTACT_KEYS` protect the stored roster documents and students' group documents at rest."""
 
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from rollcall_shared.audit import audit_router
+from rollcall_shared.encryption import use_key_ring
 from rollcall_shared.service import Runtime, create_service_app
 
 from plans.base import AuditEntry, OutboxMessage
@@ -25,7 +26,10 @@ from plans.staff.endpoints import router as staff
 
 @contextlib.asynccontextmanager
 async def resources(rt: Runtime) -> AsyncIterator[None]:
-    rt.services["caseworker"] = Caseworker(follow_up_days=rt.settings.follow_up_days)  # type: ignore[attr-defined]
+    """The key ring of notes, meetings and timelines, before anything reads them; the caseworker."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+    use_key_ring(rt.database.engine, settings.contact_key_ring())
+    rt.services["caseworker"] = Caseworker(follow_up_days=settings.follow_up_days)
 
     async def open_cases() -> None:
         async with rt.database.sessions() as session:

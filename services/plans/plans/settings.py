@@ -2,10 +2,13 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from rollcall_shared.encryption import ContactKeySettings
 from rollcall_shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, ContactKeySettings):
+    """`PLANS_CONTACT_KEYS` protect notes, meetings, acknowledgements and case timelines at rest."""
+
     model_config = SettingsConfigDict(env_prefix="PLANS_", extra="ignore")
 
     service = "plans"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
+
+from rollcall_shared import spreadsheets
 
 from eligibility.reports.schemas import AttendanceReport
 
@@ -14,9 +15,9 @@ ALL = "All"
 
 def report_csv(report: AttendanceReport) -> str:
     """One line per cell, then the district's: `districtId, schoolYear, asOf`, a column per dimension, the figures
-    and `suppressed`."""
+    and `suppressed`. A school, grade or group name that a spreadsheet would run as a formula is written as text."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheets.writer(out)
     writer.writerow(["districtId", "schoolYear", "asOf", *report.group_by, *FIGURES, "suppressed"])
     for row in [*report.rows, report.total]:
         figures = row.model_dump(by_alias=True)

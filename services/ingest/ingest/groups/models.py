@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ingest.base import HASH, ID, Base
+from rollcall_shared.encryption import Encrypted
 
+from ingest.base import ID, Base
 
-class GroupDocument(Base):
-    """The current document of one key; it keeps only the fields ingest reads (no contact details)."""
-
-    __tablename__ = "group_document"
-
-    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
-    resource_id: Mapped[str] = mapped_column(String(500), primary_key=True)
-    """The rest of the Ed-Fi key: the education organization, and a program association's program and begin date."""
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    content_hash: Mapped[str] = mapped_column(HASH)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+DOCUMENTS_PADDING = 512
+"""Bytes a student's documents are padded to a multiple of: a token's length tells little of what they say."""
 
 
 class GroupedStudent(Base):
-    """A student with group documents; a batch locks its row before reading them, so it sees every other's writes."""
+    """A student's current group documents, one token; a batch locks the row before reading them, so it sees
+    every other batch's writes.
+
+    Sex, race, programs (special education, school meals, homelessness, foster care) and even which resources a
+    student has are FERPA-sensitive: all of it is encrypted at rest, keys included, as one value per student
+    (docs/security.md).
+    """
 
     __tablename__ = "grouped_student"
 
     district_id: Mapped[str] = mapped_column(ID, primary_key=True)
     student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    documents: Mapped[dict[str, Any] | None] = mapped_column(Encrypted(json=True, pad_to=DOCUMENTS_PADDING))
+    """The rest of each document's Ed-Fi key -> `{"resource", "resourceId", "document", "recordedAt"}`; the
+    document keeps only the fields ingest reads (no contact details). None until the first is written."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.events import GroupName, GroupPeriod, StudentGroupsRecorded
 
-from ingest.current import Applied, content_hash, write_current
+from ingest.current import Applied
 from ingest.edfi.resources import (
     StudentEducationOrganizationAssociation,
     StudentHomelessProgramAssociation,
@@ -19,7 +18,6 @@ from ingest.edfi.resources import (
     StudentSpecialEducationProgramAssociation,
 )
 from ingest.groups import repository
-from ingest.groups.models import GroupDocument
 from ingest.publishers import new_event_id
 
 GroupSource = StudentEducationOrganizationAssociation | StudentProgramAssociation
@@ -55,25 +53,31 @@ SEVERAL_RACES = "Two or more races"
 async def record_group_documents(
     session: AsyncSession, *, district_id: str, records: Sequence[tuple[int, GroupSource]], now: datetime
 ) -> Applied:
-    """Keep the current document of each key; the students whose documents changed are regrouped."""
-    rows = []
+    """Keep the current document of each key; the students whose documents changed are regrouped.
+
+    Each record is compared with its key's current document (a later record of the same key in the batch, with
+    the one before it): the same document again is a duplicate.
+    """
+    students = {record.student_reference.student_unique_id for _, record in records}
+    stored = await repository.lock_students(session, district_id=district_id, student_ids=students)
+    applied = Applied()
     for _, record in records:
+        student_id = record.student_reference.student_unique_id
+        resource, resource_id = type(record).__name__, _resource_id(record)
         document = record.model_dump(mode="json", by_alias=True)
-        rows.append({
-            "district_id": district_id,
-            "student_id": record.student_reference.student_unique_id,
-            "resource": type(record).__name__,
-            "resource_id": _resource_id(record),
-            "document": document,
-            "content_hash": content_hash(document),
-            "recorded_at": now,
-        })
-    changed = await write_current(session, GroupDocument.__table__, rows)
-    return Applied(
-        accepted=sum(changed),
-        duplicates=changed.count(False),
-        regrouped={row["student_id"] for row, did_change in zip(rows, changed, strict=True) if did_change},
-    )
+        key = f"{resource} {resource_id}"
+        current = stored[student_id].get(key)
+        if current is not None and current["document"] == document:
+            applied.duplicates += 1
+            continue
+        stored[student_id][key] = {
+            "resource": resource, "resourceId": resource_id, "document": document, "recordedAt": now.isoformat(),
+        }  # fmt: skip
+        applied.accepted += 1
+        applied.regrouped.add(student_id)
+    changed = {student_id: stored[student_id] for student_id in applied.regrouped}
+    await repository.save_documents(session, district_id=district_id, documents=changed)
+    return applied
 
 
 async def announce_groups(
@@ -82,16 +86,15 @@ async def announce_groups(
     """Each student's report groups, whole, from every current group document of theirs."""
     if not student_ids:
         return []
-    await repository.lock_students(session, district_id=district_id, student_ids=student_ids)
-    sources: dict[str, list[GroupSource]] = defaultdict(list)
-    for student_id, resource, document in await repository.documents(
-        session, district_id=district_id, student_ids=student_ids
-    ):
-        sources[student_id].append(SOURCES[resource].model_validate(document))
+    stored = await repository.lock_students(session, district_id=district_id, student_ids=student_ids)
     return [
-        student_groups(sources[student_id], district_id=district_id, student_id=student_id, now=now)
+        student_groups(_sources(stored[student_id]), district_id=district_id, student_id=student_id, now=now)
         for student_id in sorted(student_ids)
     ]
+
+
+def _sources(documents: repository.Documents) -> list[GroupSource]:
+    return [SOURCES[held["resource"]].model_validate(held["document"]) for _, held in sorted(documents.items())]
 
 
 def student_groups(

@@ -1,4 +1,4 @@
-"""The key ring of the stored roster documents, attached to ingest's database when the app starts."""
+"""The key ring of the stored roster and group documents, attached to ingest's database when the app starts."""
 
 from __future__ import annotations
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from rollcall_shared.encryption import Encrypted
 
 from plans.base import ID, Base
 
@@ -61,4 +63,5 @@ class CaseEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     """`system`, or the staff id who made the change."""
     what: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(Encrypted(json=True))
+    """Encrypted at rest: a closing holds the note staff typed."""

@@ -1,11 +1,17 @@
-"""What a case's plan holds; every row names the staff member who recorded it."""
+"""What a case's plan holds; every row names the staff member who recorded it.
+
+Free text typed by staff and the family's names are encrypted at rest (docs/security.md): they can hold anything
+about a family. Codes, ids and dates stay in the clear for the queries.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from rollcall_shared.encryption import Encrypted
 
 from plans.base import ID, Base
 
@@ -66,9 +72,9 @@ class PlanMeeting(Recorded, Base):
     case_id: Mapped[str] = mapped_column(String(36), index=True)
     held_on: Mapped[date] = mapped_column(Date)
     staff_ids: Mapped[list[str]] = mapped_column(JSON)
-    family_members: Mapped[list[str]] = mapped_column(JSON)
+    family_members: Mapped[list[str]] = mapped_column(Encrypted(json=True))
     family_attended: Mapped[bool] = mapped_column(Boolean)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Encrypted())
 
 
 class PlanNote(Recorded, Base):
@@ -76,7 +82,7 @@ class PlanNote(Recorded, Base):
 
     note_id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Encrypted())
 
 
 class PlanAcknowledgement(Recorded, Base):
@@ -87,5 +93,5 @@ class PlanAcknowledgement(Recorded, Base):
     acknowledgement_id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
     acknowledged_on: Mapped[date] = mapped_column(Date)
-    acknowledged_by: Mapped[str] = mapped_column(String(200))
+    acknowledged_by: Mapped[str] = mapped_column(Encrypted())
     how: Mapped[str] = mapped_column(String(10))
