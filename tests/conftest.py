@@ -8,6 +8,7 @@ them it uses testcontainers where a Docker engine answers, and otherwise the bun
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -21,6 +22,10 @@ from tests.support.broker import private_bootstrap
 
 os.environ.setdefault("ROLLCALL_ENV", "development")
 """The services (in-process and the processes the tests start) accept the embedded development keys."""
+os.environ["TZ"] = "UTC"
+time.tzset()
+"""The machine's zone never decides a date: services count days by their clock (`rollcall_shared.clock`), and a test
+that needs today asks that clock; pinned, a forgotten local date gives the same answer at every hour."""
 
 SERVICES = ("ingest", "eligibility", "notifications", "plans")
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

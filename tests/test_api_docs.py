@@ -39,7 +39,8 @@ def subscribed(service: str) -> set[str]:
     broker = KafkaBroker()
     settings = importlib.import_module(f"{service}.settings").Settings()
     services = {"roster": None, "planner": None, "caseworker": None}
-    app.subscribe(broker, Runtime(settings=settings, database=None, producer=None, relay=None, services=services))
+    app.subscribe(broker, Runtime(settings=settings, clock=None, database=None, producer=None, relay=None,
+                                  services=services))
     return {topic for subscriber in broker.subscribers for topic in subscriber.topic_names}
 
 

@@ -47,6 +47,7 @@ class Runtime:
     """What a running service holds; made in the lifespan, closed there."""
 
     settings: ServiceSettings
+    clock: Clock
     database: Database
     producer: AIOKafkaProducer
     relay: OutboxRelay
@@ -115,7 +116,7 @@ def create_service_app(
             poll_seconds=settings.outbox_poll_seconds,
             service=service,
         )
-        rt = Runtime(settings=settings, database=database, producer=producer, relay=relay)
+        rt = Runtime(settings=settings, clock=app.state.clock, database=database, producer=producer, relay=relay)
         rt.samples.append(outbox_sample(service, relay.backlog))
         rt.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         try:

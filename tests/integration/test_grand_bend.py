@@ -7,7 +7,6 @@ calendar, then closes the year. Expected counts are worked out from the XML by t
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import defaultdict
 
@@ -19,7 +18,7 @@ from ingest.app import create_app as ingest_app
 from ingest.settings import Settings as IngestSettings
 from rollcall_shared import topics
 from tests.support.grand_bend import daily_records, load_school_year, session_weekdays
-from tests.support.stack import TopicReader, serve
+from tests.support.stack import TopicReader, serve, settled
 
 pytestmark = pytest.mark.integration
 
@@ -75,12 +74,9 @@ async def test_grand_bend_attendance_gives_the_counts_and_crossings_the_playbook
                 if not (cursor := page["next"]):
                     return pages
 
-        for _ in range(120):
-            found = await summaries()
-            if all(found.get(s, {}).get("enrolledDays") == e["enrolledDays"] for s, e in expected.items()):
-                break
-            await asyncio.sleep(1)
-        seen = await thresholds.settle(quiet=3)
+        await settled(kafka_bootstrap, apps=[ingest, eligibility], timeout=300)
+        found = await summaries()
+        seen = await thresholds.read_to_end()
 
     assert len(expected) == 227
     for student, want in expected.items():

@@ -10,7 +10,6 @@ cleared, with nobody having acted yet, have theirs closed as opened in error.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
@@ -29,7 +28,7 @@ from rollcall_shared import topics
 from tests.support.cases import expected_cases
 from tests.support.grand_bend import FILES, NS, daily_records, load_school_year, post_interchange
 from tests.support.process import free_port
-from tests.support.stack import TopicReader, every_item, serve, serve_http
+from tests.support.stack import TopicReader, every_item, serve, serve_http, settled
 
 pytestmark = pytest.mark.integration
 
@@ -86,24 +85,22 @@ async def test_grand_bend_crossings_reach_each_household_once_per_channel_and_op
         async with serve(notifications) as api, serve(plans) as caseload:
             answer = await api.put(f"{base}/settings", json={"lettersNeedApproval": True, "outreach": {"chronic-risk": []}})
             assert answer.status_code == 200, answer.text
+            everything = [ingest, eligibility, notifications, plans]
             for name in ("Student.xml", "Contact.xml"):
                 await post_interchange(sis, base, name)
-            last_student = max(r.student_id for r in daily_records())
-            for _ in range(120):
-                household = (await api.get(f"{base}/students/{last_student}/household")).json()
-                if household.get("guardians"):
-                    break
-                await asyncio.sleep(0.5)
+            await settled(kafka_bootstrap, apps=everything)  # the roster is in notifications' projection
             await load_school_year(sis, base)
-            crossings = await _settled(thresholds)
+            await settled(kafka_bootstrap, apps=everything, timeout=300)
+            crossings = list(await thresholds.read_to_end())
 
             corrected = sorted({m["studentId"] for m in crossings if m["ruleId"] == "truancy-1"})[:CORRECTED_STUDENTS]
             present = [_in_attendance(r) for r in daily_records() if r.student_id in corrected]
             answer = await sis.post(f"{base}/ed-fi/studentSchoolAttendanceEvents", json=present)
             assert answer.status_code == 200, answer.text
-            events = await _settled(thresholds, after=len(crossings))
-            items = await _outreach(api, base, expected=_expected_items(events))
-            cases = await _cases(caseload, base, events)
+            await settled(kafka_bootstrap, apps=everything)
+            events = list(await thresholds.read_to_end())
+            items = await every_item(api, f"{base}/outreach")
+            cases = await every_item(caseload, f"{base}/cases")
 
     households = _households()
     by_crossing: dict[str, list[dict]] = defaultdict(list)
@@ -145,18 +142,6 @@ async def test_grand_bend_crossings_reach_each_household_once_per_channel_and_op
         ), student
 
 
-async def _cases(caseload, base: str, events: list[dict]) -> list[dict]:
-    """Every case, once each expected case has opened and the clearings are in."""
-    wanted = expected_cases(events)
-    opened = sum(len(each) for each in wanted.values())
-    closed = sum(status == "closed" for each in wanted.values() for status, _, _ in each)
-    for _ in range(240):
-        cases = await every_item(caseload, f"{base}/cases")
-        if len(cases) >= opened and sum(case["status"] == "closed" for case in cases) >= closed:
-            return cases
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"{len(cases)} of {opened} cases")
-
 
 def _in_attendance(record) -> dict:
     return {
@@ -166,10 +151,6 @@ def _in_attendance(record) -> dict:
         "attendanceEventCategoryDescriptor": "uri://ed-fi.org/AttendanceEventCategoryDescriptor#In Attendance",
     }
 
-
-async def _settled(reader: TopicReader, after: int = 0) -> list[dict]:
-    await reader.wait_for(lambda seen: len(seen) > after, timeout=120)
-    return list(await reader.settle(quiet=4))
 
 
 def _cleared(events: list[dict]) -> set[str]:
@@ -183,18 +164,3 @@ def _cleared(events: list[dict]) -> set[str]:
         elif key in open_crossing:
             undone.add(open_crossing.pop(key))
     return undone
-
-
-def _expected_items(events: list[dict]) -> int:
-    return 2 * sum(1 for m in events if m["type"] == "threshold.crossed" and m["ruleId"] in OUTREACH_RULES)
-
-
-async def _outreach(api, base: str, expected: int) -> list[dict]:
-    """Every item, once there are as many as expected and the clearings have been applied."""
-    for _ in range(240):
-        items = await every_item(api, f"{base}/outreach")
-        if len(items) >= expected and any(item["status"] == "cancelled" for item in items):
-            await asyncio.sleep(2)  # the last clearings of the batch
-            return items
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"{len(items)} of {expected} outreach items")

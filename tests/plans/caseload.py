@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from fastapi import FastAPI
 
 from rollcall_shared import topics
 from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged, deterministic_id
 from tests.notifications.family import change
 from tests.support.events import Feed
-from tests.support.stack import publish, until
+from tests.support.stack import publish, settled, until
 
 SCHOOL = "255901001"
 
 
 class Plans:
-    def __init__(self, api, district_id: str, bootstrap: str, database_url: str = "") -> None:
+    def __init__(self, api, district_id: str, bootstrap: str, database_url: str = "", app: FastAPI | None = None) -> None:
         self.api = api
+        self.app = app
+        """The running service, for its clock and what it has still to do."""
         self.district_id = district_id
         self.bootstrap = bootstrap
         self.database_url = database_url
@@ -50,6 +54,20 @@ class Plans:
 
     async def until(self, check, timeout: float = 30) -> Any:
         return await until(check, timeout)
+
+    async def settled(self) -> None:
+        """Every message on plans' topics read and everything it wrote published."""
+        assert self.app is not None
+        await settled(self.bootstrap, apps=[self.app])
+
+    def today(self) -> date:
+        """Today as the service counts it (its clock, in the districts' time zone)."""
+        assert self.app is not None
+        return self.app.state.clock.today()
+
+    def monday(self) -> date:
+        """The Monday of this week, by the service's clock."""
+        return self.today() - timedelta(days=self.today().weekday())
 
 
 def crossing(plans: Plans, student: str, rule: str, **kwargs: Any) -> ThresholdChanged:

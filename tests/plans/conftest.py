@@ -27,4 +27,4 @@ async def plans(kafka_bootstrap, databases):
             assert (await api.put(f"{base}/staff/{staff_id}", json={"name": name, "role": "counselor"})).status_code == 200
         answer = await api.put(f"{base}/schools/{SCHOOL}/team", json={"staffIds": ["s-ana", "s-ben"]})
         assert answer.status_code == 200, answer.text
-        yield Plans(api, district_id, kafka_bootstrap, database_url)
+        yield Plans(api, district_id, kafka_bootstrap, database_url, app)

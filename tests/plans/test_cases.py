@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -27,7 +26,7 @@ async def test_crossings_open_join_and_escalate_one_case_whose_tier_never_drops(
     [case] = await plans.cases(studentId="800001")
     assert opened["kind"] == "success-plan" and opened["tier"] == 2 and opened["status"] == "open"
     assert opened["ownerId"] in ("s-ana", "s-ben")
-    assert opened["followUpDue"] == (date.today() + timedelta(days=14)).isoformat()
+    assert opened["followUpDue"] == (plans.today() + timedelta(days=14)).isoformat()
     assert case["caseId"] == opened["caseId"]
     assert case["kind"] == "multi-agency" and case["tier"] == 3
     assert case["reasons"] == ["success-plan", "truancy-2", "truancy-3"]
@@ -58,7 +57,7 @@ async def test_redelivered_crossings_open_nothing_twice(plans: Plans):
     await plans.send(*events)
     await plans.until(lambda: with_(plans, "800301", tier=3))
     await plans.send(*events, *events)
-    await asyncio.sleep(3)
+    await plans.settled()
 
     [case] = await plans.cases(studentId="800301")
     detail = (await plans.api.get(f"{plans.base}/cases/{case['caseId']}")).json()
@@ -75,7 +74,7 @@ async def test_a_tier_2_team_reassigns_lists_overdue_and_closes_a_case_with_ever
         "staffId": "s-cy", "studentId": "800401", "schoolId": SCHOOL, "schoolYear": 2022,
     })  # fmt: skip
     unknown = await plans.api.patch(f"{plans.base}/cases/{case_id}", json={"staffId": "nobody", "ownerId": "s-cy"})
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (plans.today() - timedelta(days=1)).isoformat()
     moved = await plans.api.patch(
         f"{plans.base}/cases/{case_id}", json={"staffId": "s-cy", "ownerId": "s-cy", "followUpDue": yesterday}
     )

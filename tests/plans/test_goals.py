@@ -80,10 +80,10 @@ async def test_a_goal_off_track_then_corrected_is_met_when_its_last_school_day_c
 
     assert set_["outcome"] is None and set_["progress"] == {
         "status": "on-track", "schoolDays": 0, "absences": 0, "reviewOn": DAYS[9].isoformat()}  # fmt: skip
-    assert off_track["offTrackOn"] == date.today().isoformat() and off_track["progress"]["absences"] == 2
+    assert off_track["offTrackOn"] == plans.today().isoformat() and off_track["progress"]["absences"] == 2
     assert back["progress"]["absences"] == 1
     assert (met["outcome"], met["progress"]["absences"], met["progress"]["reviewOn"]) == ("met", 1, DAYS[9].isoformat())
-    assert proposed["status"] == "open" and proposed["followUpDue"] == date.today().isoformat()
+    assert proposed["status"] == "open" and proposed["followUpDue"] == plans.today().isoformat()
     assert [c["caseId"] for c in listed] == [case["caseId"]]
     assert timeline[-2:] == [
         "goal off track: 2 absence(s) in 3 of 5 school days, at most 1",

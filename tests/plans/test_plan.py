@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,10 +14,10 @@ from tests.support.stack import TopicReader
 
 pytestmark = pytest.mark.integration
 
-MONDAY = date.today() - timedelta(days=date.today().weekday())
 
 
 async def test_a_tier_2_meeting_records_a_plan_the_family_did_not_attend_with_every_change_audited(plans: Plans):
+    monday = plans.monday()
     api, base = plans.api, plans.base
     opened = await api.post(f"{base}/cases", json={
         "staffId": "s-cy", "studentId": "810001", "schoolId": SCHOOL, "schoolYear": 2022,
@@ -37,15 +37,15 @@ async def test_a_tier_2_meeting_records_a_plan_the_family_did_not_attend_with_ev
         unknown = await api.post(f"{plan}/barriers", json={"staffId": "s-ana", "codes": ["asthma", "aliens", "x-ray"]})
         stranger = await api.post(f"{plan}/notes", json={"staffId": "nobody", "text": "hello"})
         await post("barriers", {"codes": ["transportation", "asthma", "anxiety"]})
-        await post("goal", {"maxAbsences": 2, "schoolDays": 20, "startDate": MONDAY.isoformat()})
-        await post("interventions", {"code": "check-in-check-out", "ownerId": "s-ana", "startDate": MONDAY.isoformat(),
+        await post("goal", {"maxAbsences": 2, "schoolDays": 20, "startDate": monday.isoformat()})
+        await post("interventions", {"code": "check-in-check-out", "ownerId": "s-ana", "startDate": monday.isoformat(),
                                      "status": "active"})  # fmt: skip
-        await post("interventions", {"code": "transportation-help", "ownerId": "s-ben", "startDate": MONDAY.isoformat(),
-                                     "endDate": (MONDAY + timedelta(days=28)).isoformat()})  # fmt: skip
-        await post("meetings", {"heldOn": MONDAY.isoformat(), "staffIds": ["s-ana", "s-ben"], "familyMembers": [],
+        await post("interventions", {"code": "transportation-help", "ownerId": "s-ben", "startDate": monday.isoformat(),
+                                     "endDate": (monday + timedelta(days=28)).isoformat()})  # fmt: skip
+        await post("meetings", {"heldOn": monday.isoformat(), "staffIds": ["s-ana", "s-ben"], "familyMembers": [],
                                 "familyAttended": False, "notes": "Mother called in sick; plan mailed home."}, "s-ben")  # fmt: skip
         await post("notes", {"text": "Bus pass requested from transportation office."}, "s-ben")
-        await post("acknowledgements", {"acknowledgedOn": MONDAY.isoformat(), "acknowledgedBy": "Maria Lopez, mother",
+        await post("acknowledgements", {"acknowledgedOn": monday.isoformat(), "acknowledgedBy": "Maria Lopez, mother",
                                         "how": "verbal"})  # fmt: skip
         events = await published.wait_for(lambda seen: len(seen) >= 8)
 
@@ -60,7 +60,7 @@ async def test_a_tier_2_meeting_records_a_plan_the_family_did_not_attend_with_ev
     assert [(b["code"], b["group"]) for b in shown["barriers"]] == [
         ("anxiety", "aversion"), ("asthma", "barriers"), ("transportation", "barriers")]  # fmt: skip
     assert shown["goal"] | {"recordedAt": None, "progress": None} == {
-        "maxAbsences": 2, "schoolDays": 20, "startDate": MONDAY.isoformat(), "recordedBy": "s-ana", "recordedAt": None,
+        "maxAbsences": 2, "schoolDays": 20, "startDate": monday.isoformat(), "recordedBy": "s-ana", "recordedAt": None,
         "outcome": None, "offTrackOn": None, "progress": None}  # fmt: skip
     assert shown["goal"]["progress"] | {"reviewOn": None} == {
         "status": "on-track", "schoolDays": 0, "absences": 0, "reviewOn": None}, "no attendance heard of yet"  # fmt: skip
@@ -87,10 +87,11 @@ async def test_a_tier_2_meeting_records_a_plan_the_family_did_not_attend_with_ev
 
 
 async def test_a_case_acted_on_is_not_closed_as_opened_in_error_by_a_clearing(plans: Plans):
+    monday = plans.monday()
     await plans.send(crossing(plans, "810101", "chronic"))
     [case] = await plans.until(lambda: plans.cases(studentId="810101"))
     met = await plans.api.post(f"{plans.base}/cases/{case['caseId']}/plan/meetings", json={
-        "staffId": "s-ana", "heldOn": MONDAY.isoformat(), "staffIds": ["s-ana"], "familyMembers": ["grandmother"],
+        "staffId": "s-ana", "heldOn": monday.isoformat(), "staffIds": ["s-ana"], "familyMembers": ["grandmother"],
         "familyAttended": True,
     })  # fmt: skip
     assert met.status_code == 201, met.text
@@ -101,19 +102,20 @@ async def test_a_case_acted_on_is_not_closed_as_opened_in_error_by_a_clearing(pl
 
 
 async def test_an_intervention_moves_from_planned_to_done_with_its_end_date(plans: Plans):
+    monday = plans.monday()
     opened = await plans.api.post(f"{plans.base}/cases", json={
         "staffId": "s-cy", "studentId": "810201", "schoolId": SCHOOL, "schoolYear": 2022,
     })  # fmt: skip
     plan = f"{plans.base}/cases/{opened.json()['caseId']}/plan"
     added = await plans.api.post(f"{plan}/interventions", json={
-        "staffId": "s-cy", "code": "mentor", "ownerId": "s-cy", "startDate": MONDAY.isoformat(),
+        "staffId": "s-cy", "code": "mentor", "ownerId": "s-cy", "startDate": monday.isoformat(),
     })  # fmt: skip
-    ended = (MONDAY + timedelta(days=14)).isoformat()
+    ended = (monday + timedelta(days=14)).isoformat()
     done = await plans.api.patch(f"{plan}/interventions/{added.json()['interventionId']}",
                                  json={"staffId": "s-cy", "status": "done", "endDate": ended})  # fmt: skip
     missing = await plans.api.patch(f"{plan}/interventions/999999", json={"staffId": "s-cy", "status": "done"})
     unowned = await plans.api.post(f"{plan}/interventions", json={
-        "staffId": "s-cy", "code": "mentor", "ownerId": "nobody", "startDate": MONDAY.isoformat(),
+        "staffId": "s-cy", "code": "mentor", "ownerId": "nobody", "startDate": monday.isoformat(),
     })  # fmt: skip
 
     assert added.status_code == 201 and added.json()["status"] == "planned"

@@ -35,7 +35,7 @@ async def test_a_tier_2_team_works_its_overdue_case_from_meeting_to_sarb_record(
     owner, path = case["ownerId"], f"{base}/cases/{case['caseId']}"
 
     # The follow-up date passes: the case is on its owner's overdue list.
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (plans.today() - timedelta(days=1)).isoformat()
     await api.patch(path, json={"staffId": owner, "followUpDue": yesterday})
     overdue = await plans.cases(ownerId=owner, overdue="true")
     # The meeting: barriers, a goal, interventions, who came, the family's acknowledgement.

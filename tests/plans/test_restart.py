@@ -11,7 +11,7 @@ import pytest
 from rollcall_shared import topics
 from tests.notifications.family import change
 from tests.support.process import ServiceProcess
-from tests.support.stack import TopicReader, every_item, publish, until
+from tests.support.stack import TopicReader, every_item, publish, settled, until
 from tests.support.auth import EVERY_SCOPE
 
 pytestmark = pytest.mark.integration
@@ -23,8 +23,9 @@ async def test_a_restart_mid_stream_opens_one_case_per_student_and_publishes_eac
     kafka_bootstrap, databases, district_id, tmp_path
 ):
     run = uuid.uuid4().hex[:6]
+    database_url = databases.create(f"pr_plans_{run}", migrate="plans")
     plans = ServiceProcess("plans", {
-        "PLANS_DATABASE_URL": databases.create(f"pr_plans_{run}", migrate="plans"),
+        "PLANS_DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "PLANS_CONSUMER_GROUP": f"plans-{run}",
     }, tmp_path)  # fmt: skip
     students = [f"81{n:04d}" for n in range(STUDENTS)]
@@ -43,7 +44,8 @@ async def test_a_restart_mid_stream_opens_one_case_per_student_and_publishes_eac
             before = len(published.messages)
             plans.start()
             cases = await until(lambda: _all_escalated(api, f"/v1/districts/{district_id}"), 120)
-            events = await published.settle(quiet=3)
+            await settled(kafka_bootstrap, groups=[(f"plans-{run}-cases", topics.THRESHOLDS)], databases=[database_url])
+            events = await published.read_to_end()
     finally:
         plans.stop()
 

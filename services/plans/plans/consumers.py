@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 
 from aiokafka.structs import ConsumerRecord
@@ -48,7 +47,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
             keep_thresholds(session, changes=new)
             for change in new:
                 with correlated(correlation.get(change.event_id)):
-                    await caseworker.apply(session, changes=[change], now=datetime.now(UTC))
+                    await caseworker.apply(session, changes=[change], now=rt.clock.now(), today=rt.clock.today())
         rt.relay.wake()
 
     @broker.subscriber(topics.OUTREACH, group_id=f"{group}-timeline", **batch_options())
@@ -73,5 +72,5 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
             consumed(session, records, f"{group}-attendance")
             await dead_letter_unreadable(outbox, session, unreadable, group)
             students = await attendance.apply(session, events=events)
-            await review_goals(session, students=students, now=datetime.now(UTC))
+            await review_goals(session, students=students, now=rt.clock.now(), today=rt.clock.today())
         rt.relay.wake()

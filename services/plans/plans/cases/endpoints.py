@@ -87,7 +87,7 @@ async def open_case(
     case = await caseworker.open(
         session, district_id=district_id, student_id=body.student_id, school_id=body.school_id,
         school_year=body.school_year, kind=Kind(body.kind), tier=body.tier, rule_id=None,
-        cause=f"staff:{body.staff_id}:{now.isoformat()}", actor=body.staff_id, now=now,
+        cause=f"staff:{body.staff_id}:{now.isoformat()}", actor=body.staff_id, now=now, today=clock.today(),
     )  # fmt: skip
     case.acted_on = True
     return await _detail(session, case)

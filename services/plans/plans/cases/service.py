@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,18 +28,22 @@ class Caseworker:
 
     follow_up_days: int
 
-    async def apply(self, session: AsyncSession, *, changes: list[ThresholdChanged], now: datetime) -> None:
+    async def apply(
+        self, session: AsyncSession, *, changes: list[ThresholdChanged], now: datetime, today: date
+    ) -> None:
+        """`today`: the date where the district is, for follow-up dates."""
         for change in changes:
             case = await repository.open_case(session, change.district_id, change.student_id)
             state = await state_of(session, case)
             if change.type == "threshold.crossed":
-                await self._crossed(session, change, case, state, now)
+                await self._crossed(session, change, case, state, now, today)
             else:
                 await self._cleared(session, change, case, state, now)
 
     async def _crossed(
-        self, session: AsyncSession, change: ThresholdChanged, case: Case | None, state: OpenCase | None, now: datetime
-    ) -> None:
+        self, session: AsyncSession, change: ThresholdChanged, case: Case | None, state: OpenCase | None, now: datetime,
+        today: date,
+    ) -> None:  # fmt: skip
         decision = on_crossed(state, change.rule_id)
         if decision.action is Action.NONE:
             return
@@ -47,7 +51,7 @@ class Caseworker:
             await self.open(
                 session, district_id=change.district_id, student_id=change.student_id, school_id=change.school_id,
                 school_year=change.school_year, kind=decision.kind, tier=decision.tier, rule_id=change.rule_id,
-                cause=change.event_id, actor=SYSTEM, now=now,
+                cause=change.event_id, actor=SYSTEM, now=now, today=today,
             )  # fmt: skip
             return
         assert case is not None and state is not None
@@ -94,6 +98,7 @@ class Caseworker:
         cause: str,
         actor: str,
         now: datetime,
+        today: date,
     ) -> Case:
         """A new case, owned by the school team's member with the lightest open caseload."""
         number = await repository.cases_of_student(session, district_id, student_id) + 1
@@ -102,7 +107,7 @@ class Caseworker:
             district_id=district_id, student_id=student_id, school_id=school_id, school_year=school_year,
             kind=kind.value, tier=tier, status="open",
             owner_id=await lightest_caseload(session, district_id, school_id),
-            follow_up_due=(now + timedelta(days=self.follow_up_days)).date(),
+            follow_up_due=today + timedelta(days=self.follow_up_days),
             acted_on=False, opened_at=now, closed_at=None, outcome=None, updated_at=now,
         )  # fmt: skip
         session.add(case)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from rollcall_shared.audit import audited
 from rollcall_shared.auth import STAFF
+from rollcall_shared.clock import Now
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
@@ -72,10 +73,10 @@ async def add_barriers(district_id: DistrictId, case_id: str, body: NewBarriers,
 
 
 @router.post(f"{PLAN}/goal", response_model=Goal, response_model_by_alias=True, status_code=201)
-async def set_goal(district_id: DistrictId, case_id: str, body: NewGoal, session: Session) -> Goal:
+async def set_goal(district_id: DistrictId, case_id: str, body: NewGoal, session: Session, clock: Now) -> Goal:
     """Set the SMART goal; the case's follow-up moves to its review, when its last school day closes."""
     case = await _changeable(session, district_id, case_id, body.staff_id)
-    goal = await service.set_goal(session, case=case, goal=body, now=_now())
+    goal = await service.set_goal(session, case=case, goal=body, now=clock.now(), today=clock.today())
     return await service.goal_view(session, case=case, goal=goal)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +33,7 @@ async def add_barriers(session: AsyncSession, *, case: Case, codes: list[str], s
     await _acted(session, case, f"{len(new)} barrier(s) recorded", staff_id, now, {"barriers": new})
 
 
-async def set_goal(session: AsyncSession, *, case: Case, goal: NewGoal, now: datetime) -> PlanGoal:
+async def set_goal(session: AsyncSession, *, case: Case, goal: NewGoal, now: datetime, today: date) -> PlanGoal:
     """A new goal replaces the plan's goal (the old one stays on the timeline); the follow-up moves to its review."""
     fields = {"max_absences": goal.max_absences, "school_days": goal.school_days, "start_date": goal.start_date}
     row = await session.merge(PlanGoal(
@@ -44,22 +44,26 @@ async def set_goal(session: AsyncSession, *, case: Case, goal: NewGoal, now: dat
     case.proposed_outcome, case.follow_up_due = None, expected.review_on
     detail = {**fields, "start_date": goal.start_date.isoformat(), "reviewOn": expected.review_on.isoformat()}
     await _acted(session, case, "goal set", goal.staff_id, now, detail)
-    await review(session, case=case, goal=row, now=now)
+    await review(session, case=case, goal=row, now=now, today=today)
     return row
 
 
-async def review_goals(session: AsyncSession, *, students: Collection[tuple[str, str]], now: datetime) -> None:
+async def review_goals(
+    session: AsyncSession, *, students: Collection[tuple[str, str]], now: datetime, today: date
+) -> None:
     """The undecided goals of these students' open cases, measured again after their attendance moved on."""
     by_district: dict[str, list[str]] = defaultdict(list)
     for district_id, student_id in students:
         by_district[district_id].append(student_id)
     for district_id, student_ids in by_district.items():
         for case, goal in await repository.undecided_goals(session, district_id, student_ids):
-            await review(session, case=case, goal=goal, now=now)
+            await review(session, case=case, goal=goal, now=now, today=today)
 
 
-async def review(session: AsyncSession, *, case: Case, goal: PlanGoal, now: datetime) -> Progress:
-    """Flag a goal gone off track once; at the end of its window, propose closing (met) or escalate (missed)."""
+async def review(session: AsyncSession, *, case: Case, goal: PlanGoal, now: datetime, today: date) -> Progress:
+    """Flag a goal gone off track once; at the end of its window, propose closing (met) or escalate (missed).
+
+    `today` is the date where the district is (the service's clock), for the dates staff see."""
     terms = terms_of(goal)
     found = progress(terms, await goal_days(session, case, goal))
     if goal.outcome is not None or case.status != "open":
@@ -67,14 +71,14 @@ async def review(session: AsyncSession, *, case: Case, goal: PlanGoal, now: date
     cause = f"goal:{case.case_id}:{goal.recorded_at.isoformat()}:{found.status}"
     detail = {"goal": found.status.value, "absences": found.absences, "schoolDays": found.school_days}
     if found.status is GoalStatus.OFF_TRACK and goal.off_track_on is None:
-        goal.off_track_on = now.date()
-        case.follow_up_due = min(case.follow_up_due or now.date(), now.date())
+        goal.off_track_on = today
+        case.follow_up_due = min(case.follow_up_due or today, today)
         await record(session, case, "case.updated", f"goal off track: {found.describe(terms)}", cause, SYSTEM, now, detail)
         return found
     if not found.decided:
         return found
     goal.outcome, goal.reviewed_on, goal.absences = found.status.value, found.review_on, found.absences
-    case.follow_up_due = now.date()
+    case.follow_up_due = today
     state = await state_of(session, case)
     decision = on_goal_met(state) if found.status is GoalStatus.MET else on_goal_missed(state)
     verdict = f"goal {found.status}: {found.describe(terms)}"
