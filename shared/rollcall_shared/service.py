@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
@@ -21,9 +22,11 @@ from rollcall_shared import asyncapi
 from rollcall_shared.auth import SigningKeys
 from rollcall_shared.broker import broker_answers, ensure_topics_async, make_broker, make_producer
 from rollcall_shared.db import Database
+from rollcall_shared.inbox import InboxMixin, prune_every
 from rollcall_shared.logs import CORRELATION_HEADER, configure_logging, correlated, new_correlation_id
-from rollcall_shared.metrics import HTTP_REQUESTS, Sample, lag_sample, outbox_sample, sample_every
+from rollcall_shared.metrics import HTTP_REQUESTS, Sample, lag_sample, outbox_sample, parked_sample, sample_every
 from rollcall_shared.outbox import OutboxMixin, OutboxRelay
+from rollcall_shared.parked import ParkedMixin, parked_count
 from rollcall_shared.problems import install_problem_handlers, problem_response
 from rollcall_shared.settings import ServiceSettings
 
@@ -76,6 +79,8 @@ def create_service_app(
     title: str,
     settings: ServiceSettings,
     outbox_model: type[OutboxMixin],
+    parked_model: type[ParkedMixin],
+    inbox_model: type[InboxMixin] | None = None,
     routers: Sequence[APIRouter] = (),
     subscribe: Subscribe | None = None,
     resources: Resources | None = None,
@@ -89,13 +94,20 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.signing_keys.development:
             log.warning("tokens are signed with the development key: set AUTH_SIGNING_KEYS outside development")
-        database = Database(settings.database_url)
+        database = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            statement_timeout=settings.database_statement_timeout_seconds,
+            idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout_seconds,
+        )
         await ensure_topics_async(settings.kafka_bootstrap_servers, settings.topic_partitions)
-        producer = make_producer(settings.kafka_bootstrap_servers)
+        producer = make_producer(settings.kafka_bootstrap_servers, settings.kafka_max_message_bytes)
         await producer.start()
         relay = OutboxRelay(
             database=database,
             model=outbox_model,
+            parked=parked_model,
             producer=producer,
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
@@ -103,7 +115,13 @@ def create_service_app(
         )
         rt = Runtime(settings=settings, database=database, producer=producer, relay=relay)
         rt.samples.append(outbox_sample(service, relay.backlog))
+        rt.samples.append(parked_sample(service, lambda: parked_count(database, parked_model)))
         rt.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        if inbox_model is not None:
+            retention = timedelta(days=settings.inbox_retention_days)
+            pruning = prune_every(settings.inbox_prune_seconds, database, inbox_model, retention=retention,
+                                  service=service)  # fmt: skip
+            rt.tasks.append(asyncio.create_task(pruning, name="inbox-pruning"))
         try:
             async with contextlib.AsyncExitStack() as own:
                 if resources is not None:

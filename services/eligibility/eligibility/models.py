@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from rollcall_shared.db import service_metadata
 from rollcall_shared.inbox import InboxMixin
 from rollcall_shared.outbox import OutboxMixin
+from rollcall_shared.parked import ParkedMixin
 
 ID = String(64)
 
@@ -20,6 +21,10 @@ class Base(DeclarativeBase):
 
 
 class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ParkedMessage(ParkedMixin, Base):
     pass
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from rollcall_shared.audit import audit_router
 from rollcall_shared.service import Runtime, create_service_app
 
-from plans.base import AuditEntry, OutboxMessage
+from plans.base import AuditEntry, InboxMessage, OutboxMessage, ParkedMessage
 from plans.cases import repository
 from plans.cases.endpoints import router as cases
 from plans.cases.service import Caseworker
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rollcall plans",
         settings=settings or Settings(),
         outbox_model=OutboxMessage,
+        parked_model=ParkedMessage,
+        inbox_model=InboxMessage,
         routers=[cases, export, plan, reports, staff, audit_router(AuditEntry)],
         subscribe=subscribe,
         resources=resources,
