@@ -1,7 +1,11 @@
 """Upgrade each service's database to head: `python migrate.py [SERVICE ...]`, all four by default.
 
-Each URL comes from the variable the service itself reads (`INGEST_DATABASE_URL`, ...), so the
-migrate container and the services are configured alike.
+Per service, as the services themselves name it:
+
+- `<SERVICE>_MIGRATION_DATABASE_URL`: the migration role, which owns the tables and runs the migrations
+  (`<SERVICE>_DATABASE_URL` when it is not set: one role for both, as on a laptop);
+- `<SERVICE>_RUNTIME_ROLE`: the role the service connects as; after the migrations it is granted what a running
+  service needs, and no more (docs/security.md, "Database roles").
 """
 
 import os
@@ -19,14 +23,16 @@ def main(services: list[str]) -> int:
         print(f"unknown service(s): {', '.join(unknown)}; choose from {', '.join(SERVICES)}")
         return 2
     # No silent SQLite fallback here: a container without its URL is misconfigured.
-    missing = [f"{name.upper()}_DATABASE_URL" for name in services
-               if not os.environ.get(f"{name.upper()}_DATABASE_URL")]
+    urls = {name: os.environ.get(f"{name.upper()}_MIGRATION_DATABASE_URL") or os.environ.get(f"{name.upper()}_DATABASE_URL")
+            for name in services}  # fmt: skip
+    missing = [f"{name.upper()}_MIGRATION_DATABASE_URL" for name, url in urls.items() if not url]
     if missing:
         print(f"not set: {', '.join(missing)}")
         return 2
     for name in services:
-        print(f"migrating {name} ...", flush=True)
-        upgrade(name, os.environ[f"{name.upper()}_DATABASE_URL"])
+        role = os.environ.get(f"{name.upper()}_RUNTIME_ROLE") or None
+        print(f"migrating {name}" + (f", then granting {role} its rights" if role else "") + " ...", flush=True)
+        upgrade(name, urls[name], runtime_role=role)
     print("all migrated", flush=True)
     return 0
 

@@ -1,5 +1,6 @@
-"""`rollcall`: the operator's command line. Consumer lag, outbox backlogs, replaying a topic, re-driving dead letters,
-a district's playbook, rebuilding a school year's rule states after the playbook changed, and API clients.
+"""`rollcall`: the operator's command line. Consumer lag, outbox backlogs and parked messages, replaying a topic,
+re-driving dead letters, a district's playbook, rebuilding a school year's rule states after the playbook changed,
+and API clients.
 
 Broker from KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), databases from <SERVICE>_DATABASE_URL, services from
 <SERVICE>_URL (http://127.0.0.1:800x), as the services themselves read them.
@@ -28,6 +29,7 @@ from rollcall_shared.db import Database
 from rollcall_shared.outbox import outbox_backlog
 from rollcall_dev import clients
 from rollcall_dev import keys
+from rollcall_dev import parked
 from rollcall_dev.tokens import operator_tokens
 
 SERVICES = {"ingest": 8001, "eligibility": 8002, "notifications": 8003, "plans": 8004}
@@ -215,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     year.set_defaults(run=rebuild)
     clients.register(commands)
     keys.register(commands)
+    parked.register(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 

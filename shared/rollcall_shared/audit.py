@@ -16,12 +16,13 @@ from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 READS = {"GET", "HEAD"}
+AUDIT_TABLE = "audit_entry"
 
 
 class AuditMixin:
     """Mix into a service's `Base` as `class AuditEntry(AuditMixin, Base)`; its migration forbids UPDATE and DELETE."""
 
-    __tablename__ = "audit_entry"
+    __tablename__ = AUDIT_TABLE
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -21,8 +21,8 @@ def make_broker(bootstrap_servers: str) -> KafkaBroker:
     return KafkaBroker(bootstrap_servers, client_id="rollcall", graceful_timeout=10.0, logger=log)
 
 
-def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
-    """The producer the outbox relay publishes with.
+def make_producer(bootstrap_servers: str, max_message_bytes: int = 1024 * 1024) -> AIOKafkaProducer:
+    """The producer the outbox relay publishes with; it refuses a message over `max_message_bytes` itself.
 
     Ordering per key comes from one in-flight batch per partition and the relay's retries;
     idempotent producers are not required of the broker.
@@ -34,6 +34,7 @@ def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
         enable_idempotence=False,
         linger_ms=5,
         max_batch_size=256 * 1024,
+        max_request_size=max_message_bytes,
         request_timeout_ms=15000,
     )
 

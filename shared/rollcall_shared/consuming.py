@@ -16,11 +16,11 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rollcall_shared.db import Database
+from rollcall_shared.db import Database, timed_out
 from rollcall_shared.dead_letters import dead_letter
 from rollcall_shared.inbox import InboxMixin, claim_new
 from rollcall_shared.logs import correlation_of
-from rollcall_shared.metrics import EVENTS_CONSUMED, count_on_commit
+from rollcall_shared.metrics import CONSUMER_OUTAGES, EVENTS_CONSUMED, count_on_commit
 from rollcall_shared.outbox import Outbox, OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,27 @@ UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, OSError, Timeo
 
 
 def unavailable(error: BaseException) -> bool:
-    """An outage, whatever it surfaced as: a connection lost mid-batch (its session ended) is one too."""
-    return isinstance(error, UNAVAILABLE) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+    """An outage, whatever it surfaced as: a connection lost mid-batch (its session ended) is one too, and so is a
+    statement the database ended at its timeout (it was too busy to answer in time)."""
+    return (isinstance(error, UNAVAILABLE) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+            or timed_out(error))  # fmt: skip
+
+
+class Backoff:
+    """How long a consumer waits before handing a batch back after an outage: doubling from `first` up to `cap`
+    seconds, and back to `first` once a batch is applied. One per subscriber."""
+
+    def __init__(self, first: float = 0.5, cap: float = 30.0) -> None:
+        self.first = first
+        self.cap = cap
+        self.outages = 0
+
+    def next_wait(self) -> float:
+        self.outages += 1
+        return min(self.first * 2 ** (self.outages - 1), self.cap)
+
+    def reset(self) -> None:
+        self.outages = 0
 
 
 async def apply_apart(
@@ -43,14 +62,42 @@ async def apply_apart(
     relay: OutboxRelay,
     outbox: Outbox,
     group: str,
+    backoff: Backoff,
     outage: Callable[[BaseException], bool] = unavailable,
     attempts: int = 3,
 ) -> None:
     """Apply a batch; if it fails for any reason but an outage, apply each message alone (`attempts` times at
     most) and set aside on the dead-letter topic the ones that still fail, so the partition keeps moving.
 
-    An outage is raised: the batch is left unacknowledged and redelivered.
+    An outage is raised after `backoff`'s wait: the batch is left unacknowledged and redelivered, and a database
+    or service that is down is asked again less and less often, never in a tight loop.
     """
+    try:
+        await _apply_apart(records, apply, database=database, relay=relay, outbox=outbox, group=group,
+                           outage=outage, attempts=attempts)  # fmt: skip
+    except Exception as error:
+        if outage(error):
+            wait = backoff.next_wait()
+            log.warning("an outage (%s) stopped a batch of %d; it is read again in %.1f s", type(error).__name__,
+                        len(records), wait)  # fmt: skip
+            for topic in {record.topic for record in records}:
+                CONSUMER_OUTAGES.labels(group=group, topic=topic).inc()
+            await asyncio.sleep(wait)
+        raise
+    backoff.reset()
+
+
+async def _apply_apart(
+    records: list[ConsumerRecord],
+    apply: Callable[[list[ConsumerRecord]], Awaitable[None]],
+    *,
+    database: Database,
+    relay: OutboxRelay,
+    outbox: Outbox,
+    group: str,
+    outage: Callable[[BaseException], bool],
+    attempts: int,
+) -> None:
     try:
         await apply(records)
         return

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import MetaData, bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+QUERY_CANCELED = "57014"
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -35,16 +37,35 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    statement_timeout: float = 0,
+    idle_in_transaction_timeout: float = 0,
+) -> AsyncEngine:
+    """An engine of at most `pool_size + max_overflow` connections; on PostgreSQL a statement running longer than
+    `statement_timeout` seconds, or a transaction left idle longer than `idle_in_transaction_timeout`, is ended by the
+    server (0: the server's own setting). SQLite ignores all four."""
     # Bound parameters hold student and family data: keep them out of error messages and logs.
     url = async_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    timeouts = {"statement_timeout": statement_timeout,
+                "idle_in_transaction_session_timeout": idle_in_transaction_timeout}  # fmt: skip
+    server_settings = {name: f"{round(seconds * 1000)}ms" for name, seconds in timeouts.items() if seconds > 0}
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
-    )
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, hide_parameters=True,
+        connect_args={"server_settings": server_settings},
+    )  # fmt: skip
+
+
+def timed_out(error: BaseException) -> bool:
+    """PostgreSQL ended the statement: it ran past the statement timeout (or an operator cancelled it)."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == QUERY_CANCELED
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -58,8 +79,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One engine and session factory per process, opened and closed by the app's lifespan."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url)
+    def __init__(self, url: str, **limits: Any) -> None:
+        """`limits`: `create_engine`'s pool size, overflow and timeouts."""
+        self.engine = create_engine(url, **limits)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -28,6 +28,18 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge("rollcall_consumer_lag", "Messages on the topic not yet read by the group", ["group", "topic"])
 OUTBOX_BACKLOG = Gauge("rollcall_outbox_backlog", "Messages waiting in the service's outbox", ["service"])
 OUTBOX_AGE = Gauge("rollcall_outbox_oldest_age_seconds", "Age of the oldest message waiting in the outbox", ["service"])
+OUTBOX_PARKED = Counter(
+    "rollcall_outbox_parked_total", "Outbox messages the broker refused for good, moved to the parked table",
+    ["service", "topic"],
+)  # fmt: skip
+OUTBOX_PARKED_ROWS = Gauge(
+    "rollcall_outbox_parked_messages", "Messages in the service's parked table, waiting for an operator", ["service"]
+)
+INBOX_PRUNED = Counter("rollcall_inbox_pruned_total", "Inbox ids deleted once older than the retention", ["service"])
+CONSUMER_OUTAGES = Counter(
+    "rollcall_consumer_outages_total", "Batches handed back for redelivery, after a wait, because of an outage",
+    ["group", "topic"],
+)  # fmt: skip
 
 
 def count_on_commit(session: AsyncSession, metric: MetricWrapperBase, amount: float = 1, **labels: str) -> None:
@@ -67,6 +79,13 @@ def outbox_sample(service: str, backlog: Callable[[], Awaitable[tuple[int, datet
         OUTBOX_AGE.labels(service=service).set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
 
     return outbox_backlog
+
+
+def parked_sample(service: str, parked: Callable[[], Awaitable[int]]) -> Sample:
+    async def parked_messages() -> None:
+        OUTBOX_PARKED_ROWS.labels(service=service).set(await parked())
+
+    return parked_messages
 
 
 def lag_sample(bootstrap: str, subscriptions: list[tuple[str, str]]) -> Sample:

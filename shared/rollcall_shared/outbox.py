@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rollcall_shared.db import Database, is_postgres, unnest_rows
 from rollcall_shared.logs import CORRELATION_HEADER, correlation_id
 from rollcall_shared.metrics import EVENTS_PUBLISHED, count_on_commit
+from rollcall_shared.parked import ParkedMixin, park, refused_for_good
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,15 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes committed outbox rows in id order and deletes them once Kafka has them."""
+    """Publishes committed outbox rows in id order and deletes them once Kafka has them; a row the broker refuses for
+    good is parked in the same transaction, and the rows after it go on."""
 
     def __init__(
         self,
         *,
         database: Database,
         model: type[OutboxMixin],
+        parked: type[ParkedMixin],
         producer: AIOKafkaProducer,
         batch_size: int = 2000,
         poll_seconds: float = 0.2,
@@ -87,6 +90,7 @@ class OutboxRelay:
         self.service = service
         self.database = database
         self.model = model
+        self.parked = parked
         self.producer = producer
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
@@ -117,7 +121,10 @@ class OutboxRelay:
                     pass
 
     async def relay_once(self) -> int:
-        """Publish one batch; returns how many messages went out."""
+        """Publish one batch; returns how many rows left the outbox (published or parked).
+
+        A transient failure (broker down, timeout, leader moving) is raised: every row stays for the next try.
+        """
         table = self.model.__table__  # type: ignore[attr-defined]
         async with self.database.transaction() as session:
             if self.database.is_postgres:
@@ -128,28 +135,44 @@ class OutboxRelay:
                     return 0
             rows = (
                 await session.execute(
-                    select(table.c.id, table.c.topic, table.c.key, table.c.value, table.c.headers)
+                    select(table.c.id, table.c.topic, table.c.key, table.c.value, table.c.headers, table.c.created_at)
                     .order_by(table.c.id)
                     .limit(self.batch_size)
                 )
             ).all()
             if not rows:
                 return 0
-            deliveries = [
-                await self.producer.send(
-                    row.topic,
-                    row.value,
-                    key=row.key.encode(),
-                    headers=[(k, v.encode()) for k, v in (row.headers or {}).items()],
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*deliveries)
+            refusals = await self._send(rows)
+            refused = [(row, error) for row, error in zip(rows, refusals) if error is not None]
             await session.execute(delete(table).where(table.c.id.in_([row.id for row in rows])))
-            for topic, sent in Counter(row.topic for row in rows).items():
+            if refused:
+                await park(session, self.parked, refused, service=self.service)
+            delivered = Counter(row.topic for row, error in zip(rows, refusals) if error is None)
+            for topic, sent in delivered.items():
                 count_on_commit(session, EVENTS_PUBLISHED, sent, service=self.service, topic=topic)
-        self.published += len(rows)
+        self.published += delivered.total()
         return len(rows)
+
+    async def _send(self, rows: Sequence[Any]) -> list[BaseException | None]:
+        """Send the rows in order; for each, None once the broker has it, or why it refuses it for good."""
+        deliveries: list[asyncio.Future[Any] | BaseException] = []
+        for row in rows:
+            try:
+                deliveries.append(await self.producer.send(
+                    row.topic, row.value, key=row.key.encode(),
+                    headers=[(k, v.encode()) for k, v in (row.headers or {}).items()],
+                ))  # fmt: skip
+            except Exception as error:  # refused before sending: too large for the producer, an invalid topic
+                if not refused_for_good(error):
+                    raise
+                deliveries.append(error)
+        waiting = [delivery for delivery in deliveries if not isinstance(delivery, BaseException)]
+        answers = iter(await asyncio.gather(*waiting, return_exceptions=True))
+        outcomes = [delivery if isinstance(delivery, BaseException) else next(answers) for delivery in deliveries]
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not refused_for_good(outcome):
+                raise outcome
+        return [outcome if isinstance(outcome, BaseException) else None for outcome in outcomes]
 
     async def backlog(self) -> tuple[int, datetime | None]:
         """How many messages wait, and since when."""

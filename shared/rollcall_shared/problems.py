@@ -10,7 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rollcall_shared.db import timed_out
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -79,12 +82,20 @@ def install_problem_handlers(app: FastAPI) -> None:
         if error.connection_invalidated:  # lost mid-request (the database restarted, the session was ended)
             detail = "the database connection was lost; send the request again"
             return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "1"})
+        if timed_out(error):  # the statement timeout: the database is too busy, or a lock is held too long
+            detail = "the database did not answer in time; nothing of the request was kept: send it again"
+            return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "5"})
         # a value that passed validation but that the database cannot hold: a NUL character, a lone
         # surrogate, a number out of range. The transaction is rolled back; anything else stays a 500.
         if getattr(error.orig, "sqlstate", None) not in UNSTORABLE_SQLSTATES:
             raise error
         detail = "the request holds a value that cannot be stored (e.g. a NUL character or a number out of range)"
         return problem_response(422, "Invalid request", f"{detail}; nothing of it was kept")
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(_: Request, error: PoolTimeout) -> JSONResponse:
+        detail = "no database connection was free in time; send the request again"
+        return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:

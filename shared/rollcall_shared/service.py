@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -25,9 +26,11 @@ from rollcall_shared.broker import broker_answers, ensure_topics_async, make_bro
 from rollcall_shared.clock import Clock
 from rollcall_shared.db import Database
 from rollcall_shared.gate import Gate
+from rollcall_shared.inbox import InboxMixin, prune_every
 from rollcall_shared.logs import CORRELATION_HEADER, configure_logging, correlated, new_correlation_id
-from rollcall_shared.metrics import HTTP_REQUESTS, Sample, lag_sample, outbox_sample, sample_every
+from rollcall_shared.metrics import HTTP_REQUESTS, Sample, lag_sample, outbox_sample, parked_sample, sample_every
 from rollcall_shared.outbox import OutboxMixin, OutboxRelay
+from rollcall_shared.parked import ParkedMixin, parked_count
 from rollcall_shared.problems import install_problem_handlers, problem_response
 from rollcall_shared.production import refuse_unsafe
 from rollcall_shared.settings import ServiceSettings
@@ -86,6 +89,8 @@ def create_service_app(
     title: str,
     settings: ServiceSettings,
     outbox_model: type[OutboxMixin],
+    parked_model: type[ParkedMixin],
+    inbox_model: type[InboxMixin] | None = None,
     routers: Sequence[APIRouter] = (),
     subscribe: Subscribe | None = None,
     resources: Resources | None = None,
@@ -104,13 +109,20 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.environment == "development":
             log.warning("development run: the embedded development keys are accepted (never with real families)")
-        database = Database(settings.database_url)
+        database = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            statement_timeout=settings.database_statement_timeout_seconds,
+            idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout_seconds,
+        )
         await ensure_topics_async(settings.kafka_bootstrap_servers, settings.topic_partitions)
-        producer = make_producer(settings.kafka_bootstrap_servers)
+        producer = make_producer(settings.kafka_bootstrap_servers, settings.kafka_max_message_bytes)
         await producer.start()
         relay = OutboxRelay(
             database=database,
             model=outbox_model,
+            parked=parked_model,
             producer=producer,
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
@@ -118,7 +130,13 @@ def create_service_app(
         )
         rt = Runtime(settings=settings, clock=app.state.clock, database=database, producer=producer, relay=relay)
         rt.samples.append(outbox_sample(service, relay.backlog))
+        rt.samples.append(parked_sample(service, lambda: parked_count(database, parked_model)))
         rt.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        if inbox_model is not None:
+            retention = timedelta(days=settings.inbox_retention_days)
+            pruning = prune_every(settings.inbox_prune_seconds, database, inbox_model, retention=retention,
+                                  service=service)  # fmt: skip
+            rt.tasks.append(asyncio.create_task(pruning, name="inbox-pruning"))
         try:
             async with contextlib.AsyncExitStack() as own:
                 key_client = await own.enter_async_context(httpx.AsyncClient(timeout=5))

@@ -38,6 +38,10 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = Field(
         default=8, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS", "topic_partitions")
     )
+    kafka_max_message_bytes: int = Field(
+        default=1024 * 1024, validation_alias=AliasChoices("KAFKA_MAX_MESSAGE_BYTES", "kafka_max_message_bytes")
+    )
+    """The largest message the outbox relay sends; a larger one is parked (keep it within the broker's limit)."""
     host: str = "127.0.0.1"
     port: int
     outbox_batch_size: int = 2000
@@ -48,6 +52,19 @@ class ServiceSettings(BaseSettings):
     """Where the districts are: "today" is this zone's date (a district's own settings may name another)."""
     metrics_seconds: float = 15.0
     """How often gauges (outbox backlog, consumer lag, open cases) are refreshed for `/metrics`."""
+
+    database_pool_size: int = 5
+    """Connections each process keeps open to its database."""
+    database_max_overflow: int = 5
+    """Connections opened beyond the pool under load: a process holds at most pool + overflow (docs/operations.md)."""
+    database_statement_timeout_seconds: float = 30.0
+    """PostgreSQL ends a statement that runs longer (0: the server's own setting)."""
+    database_idle_in_transaction_timeout_seconds: float = 60.0
+    """PostgreSQL ends a session whose transaction waits idle longer, releasing its locks (0: the server's setting)."""
+    inbox_retention_days: float = 30.0
+    """How long a consumed message's id is kept to recognise a redelivery: longer than the topics' retention."""
+    inbox_prune_seconds: float = 900.0
+    """How often inbox ids older than the retention are deleted."""
 
     signing_keys: SecretStr | None = None
     """`<SERVICE>_SIGNING_KEYS`: Ed25519 keys `kid:key,...`, newest first; the first signs. Development: embedded."""

@@ -217,3 +217,24 @@ def test_notifications_reaches_the_mailbox_and_the_sms_endpoint_its_settings_nam
     answer = stack.podman("exec", stack.container("notifications"), "python", "-c", reach)
 
     assert answer.stdout.split() == ["mailbox", "http://sms:8026/v1", "http://notifications:8003"]
+
+
+def test_the_services_connect_as_runtime_roles_that_cannot_rewrite_the_audit_log(stack: Compose) -> None:
+    postgres = stack.container("postgres")
+
+    def psql(role: str, database: str, sql: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["podman", "exec", postgres, "psql", "-U", role, "-d", database, "-tA", "-c", sql],
+                              check=False, env=stack.env, capture_output=True, text=True)  # fmt: skip
+
+    for service in SERVICES:
+        connected = psql("postgres", service, "SELECT DISTINCT usename FROM pg_stat_activity"
+                         " WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+        owners = psql("postgres", service, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+        assert connected.stdout.split() == [service], (service, connected.stdout, connected.stderr)
+        assert owners.stdout.split() == [f"{service}_owner"], (service, owners.stdout, owners.stderr)
+    refusals = {"DELETE FROM audit_entry": "permission denied", "TRUNCATE audit_entry": "permission denied",
+                "DROP TRIGGER audit_entry_no_truncate ON audit_entry": "must be owner"}  # fmt: skip
+    for service in ("notifications", "plans"):
+        for statement, refusal in refusals.items():
+            refused = psql(service, service, statement)
+            assert refused.returncode != 0 and refusal in refused.stderr, (service, statement, refused.stderr)

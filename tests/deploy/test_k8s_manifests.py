@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +169,16 @@ def test_migrations_of_the_service_run_before_it_starts(service):
     assert migrate["command"] == ["python", "/opt/rollcall/migrate.py", service]
     # the contact keys too, the service's own: a migration may encrypt the rows already stored
     keys = {name for name in setting_names(SETTINGS[service]) if "_CONTACT_" in name}
-    assert set(environment(migrate)) == {f"{service.upper()}_DATABASE_URL", *keys}
+    env = environment(migrate)
+    assert set(env) == {f"{service.upper()}_MIGRATION_DATABASE_URL", f"{service.upper()}_RUNTIME_ROLE", *keys}
+    # as the migration role, from the Secret that holds the service's own URL; the runtime role is granted its rights
+    assert env[f"{service.upper()}_MIGRATION_DATABASE_URL"] == {
+        "secretKeyRef": {"name": f"rollcall-{service}-database", "key": "migration-url"}
+    }
+    assert environment(main_container(deployment))[f"{service.upper()}_DATABASE_URL"] == {
+        "secretKeyRef": {"name": f"rollcall-{service}-database", "key": "url"}
+    }
+    assert env[f"{service.upper()}_RUNTIME_ROLE"], "the role of the service's URL"
     assert {name: environment(main_container(deployment))[name] for name in keys} == {
         name: environment(migrate)[name] for name in keys
     }
@@ -321,3 +331,21 @@ def test_every_disruption_budget_covers_the_pods_of_one_deployment():
         covered = [d for d, deployment in deployments.items()
                    if selects(selector, deployment["spec"]["template"]["metadata"]["labels"])]
         assert covered == [name]
+
+
+def test_connections_at_full_scale_fit_the_max_connections_the_readme_asks_for():
+    """Per service (maxReplicas + one surge pod) x (pool + overflow), plus one migration and one `rollcall`
+    connection per service and the server's reserved ones: the sum README.md shows, within its `max_connections`."""
+    deployments = of_kind("Deployment")
+    most = {a["spec"]["scaleTargetRef"]["name"]: a["spec"]["maxReplicas"]
+            for a in of_kind("HorizontalPodAutoscaler").values()}  # fmt: skip
+    needed = 2 * len(SETTINGS) + 3  # migrations, `rollcall`, superuser_reserved_connections
+    for name in SETTINGS:
+        env = environment(main_container(deployments[name]))
+        per_pod = int(env[f"{name.upper()}_DATABASE_POOL_SIZE"]) + int(env[f"{name.upper()}_DATABASE_MAX_OVERFLOW"])
+        needed += (most[name] + deployments[name]["spec"]["strategy"]["rollingUpdate"]["maxSurge"]) * per_pod
+    readme = (K8S / "README.md").read_text()
+    documented = int(re.search(r"`max_connections` of at least \*\*(\d+)\*\*", readme).group(1))
+
+    assert f"= **{needed}**" in readme, f"README.md's sum is not {needed}"
+    assert needed <= documented

@@ -12,6 +12,7 @@ from rollcall_shared.db import service_metadata
 from rollcall_shared.encryption import Encrypted
 from rollcall_shared.inbox import InboxMixin
 from rollcall_shared.outbox import OutboxMixin
+from rollcall_shared.parked import ParkedMixin
 
 ID = String(64)
 
@@ -21,6 +22,10 @@ class Base(DeclarativeBase):
 
 
 class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ParkedMessage(ParkedMixin, Base):
     pass
 
 

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from rollcall_shared.service import create_service_app
 
-from ingest.base import OutboxMessage
+from ingest.base import OutboxMessage, ParkedMessage
 from ingest.calendar.endpoints import router as calendar_router
 from ingest.clients.endpoints import TOKEN_BODY_BYTES, router as token_router
 from ingest.clients.rate import RateLimit
@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rollcall ingest",
         settings=settings,
         outbox_model=OutboxMessage,
+        parked_model=ParkedMessage,
         routers=[token_router, intake_router, calendar_router, roster_router],
         resources=contact_keys,
         body_limits=body_limits(settings),

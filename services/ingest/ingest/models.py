@@ -1,7 +1,7 @@
 """Every table of ingest, so `Base.metadata` (and Alembic) sees them all."""
 
 from ingest.attendance.models import DailyAttendance, SectionAttendance
-from ingest.base import Base, OutboxMessage
+from ingest.base import Base, OutboxMessage, ParkedMessage
 from ingest.calendar.models import CalendarDate, SchoolClose
 from ingest.clients.models import ApiClient, ClientSecret
 from ingest.enrollment.models import Enrollment
@@ -17,6 +17,7 @@ __all__ = [
     "Enrollment",
     "GroupedStudent",
     "OutboxMessage",
+    "ParkedMessage",
     "RosterDocument",
     "SchoolClose",
     "SectionAttendance",

@@ -16,7 +16,7 @@ from rollcall_shared.encryption import use_key_ring
 from rollcall_shared.service import Runtime, create_service_app
 
 from notifications import consumers
-from notifications.base import OutboxMessage
+from notifications.base import InboxMessage, OutboxMessage, ParkedMessage
 from notifications.channels.email import EmailSender
 from notifications.channels.sms import SmsGateway
 from notifications.content.templates import Templates
@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rollcall notifications",
         settings=settings or Settings(),
         outbox_model=OutboxMessage,
+        parked_model=ParkedMessage,
+        inbox_model=InboxMessage,
         routers=routers,
         subscribe=subscribe,
         resources=resources,

@@ -1,4 +1,4 @@
-"""The declarative base of notifications' tables, its outbox, inbox and audit log."""
+"""The declarative base of notifications' tables, its outbox (and parked messages), inbox and audit log."""
 
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase
@@ -7,6 +7,7 @@ from rollcall_shared.audit import AuditMixin
 from rollcall_shared.db import service_metadata
 from rollcall_shared.inbox import InboxMixin
 from rollcall_shared.outbox import OutboxMixin
+from rollcall_shared.parked import ParkedMixin
 
 ID = String(64)
 
@@ -16,6 +17,10 @@ class Base(DeclarativeBase):
 
 
 class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ParkedMessage(ParkedMixin, Base):
     pass
 
 

@@ -13,7 +13,8 @@ from pydantic import TypeAdapter
 
 from rollcall_shared import topics
 from rollcall_shared.consuming import (
-    apply_apart, batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh, unavailable,
+    Backoff, apply_apart, batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
+    unavailable,
 )  # fmt: skip
 from rollcall_shared.events import RosterChanged, ThresholdChanged
 from rollcall_shared.service import Runtime
@@ -33,14 +34,16 @@ def subscribe(broker: KafkaBroker, rt: Runtime, *, roster: RosterClient, planner
     settings: Settings = rt.settings  # type: ignore[assignment]
     options = batch_options()
     apart = partial(apply_apart, database=rt.database, relay=rt.relay, outbox=outbox, group=settings.consumer_group)
+    roster_backoff, thresholds_backoff = Backoff(), Backoff()
 
     @broker.subscriber(topics.ROSTER, group_id=f"{settings.consumer_group}-roster", **options)
     async def on_roster(message: KafkaMessage) -> None:
-        await apart(list(message.raw_message), partial(refresh_roster, rt, roster), outage=ingest_unavailable)
+        await apart(list(message.raw_message), partial(refresh_roster, rt, roster), outage=ingest_unavailable,
+                    backoff=roster_backoff)  # fmt: skip
 
     @broker.subscriber(topics.THRESHOLDS, group_id=f"{settings.consumer_group}-outreach", **options)
     async def on_thresholds(message: KafkaMessage) -> None:
-        await apart(list(message.raw_message), partial(plan_outreach, rt, planner))
+        await apart(list(message.raw_message), partial(plan_outreach, rt, planner), backoff=thresholds_backoff)
 
 
 def ingest_unavailable(error: BaseException) -> bool:

@@ -1,6 +1,6 @@
 """Every table of notifications, so `Base.metadata` (and Alembic) sees them all."""
 
-from notifications.base import Base, InboxMessage, OutboxMessage
+from notifications.base import Base, InboxMessage, OutboxMessage, ParkedMessage
 from notifications.districts.models import DistrictSettings, TemplateOverride
 from notifications.letters.models import LetterBatch
 from notifications.outreach.models import OptOut, OutreachItem
@@ -15,6 +15,7 @@ __all__ = [
     "OptOut",
     "OutboxMessage",
     "OutreachItem",
+    "ParkedMessage",
     "Student",
     "StudentGuardian",
     "TemplateOverride",

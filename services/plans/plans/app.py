@@ -11,7 +11,7 @@ from rollcall_shared.audit import audit_router
 from rollcall_shared.encryption import use_key_ring
 from rollcall_shared.service import Runtime, create_service_app
 
-from plans.base import AuditEntry, OutboxMessage
+from plans.base import AuditEntry, InboxMessage, OutboxMessage, ParkedMessage
 from plans.cases import repository
 from plans.cases.endpoints import router as cases
 from plans.cases.service import Caseworker
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rollcall plans",
         settings=settings or Settings(),
         outbox_model=OutboxMessage,
+        parked_model=ParkedMessage,
+        inbox_model=InboxMessage,
         routers=[cases, export, plan, reports, staff, audit_router(AuditEntry)],
         subscribe=subscribe,
         resources=resources,

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 
 from rollcall_shared import topics
 from rollcall_shared.consuming import (
-    apply_apart, batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
+    Backoff, apply_apart, batch_options, consumed, dead_letter_unreadable, decode, decode_correlated, fresh,
 )  # fmt: skip
 from rollcall_shared.logs import correlated
 from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged, attendance_event
@@ -33,10 +33,11 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
     caseworker: Caseworker = rt.services["caseworker"]
     group = settings.consumer_group
     apart = partial(apply_apart, database=rt.database, relay=rt.relay, outbox=outbox, group=group)
+    thresholds_backoff, outreach_backoff, attendance_backoff = Backoff(), Backoff(), Backoff()
 
     @broker.subscriber(topics.THRESHOLDS, group_id=f"{group}-cases", **batch_options())
     async def on_thresholds(message: KafkaMessage) -> None:
-        await apart(list(message.raw_message), apply_thresholds)
+        await apart(list(message.raw_message), apply_thresholds, backoff=thresholds_backoff)
 
     async def apply_thresholds(records: list[ConsumerRecord]) -> None:
         changes, unreadable, correlation = decode_correlated(records, _threshold_changed)
@@ -52,7 +53,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
 
     @broker.subscriber(topics.OUTREACH, group_id=f"{group}-timeline", **batch_options())
     async def on_outreach(message: KafkaMessage) -> None:
-        await apart(list(message.raw_message), apply_outreach)
+        await apart(list(message.raw_message), apply_outreach, backoff=outreach_backoff)
 
     async def apply_outreach(records: list[ConsumerRecord]) -> None:
         changes, unreadable = decode(records, _outreach_changed)
@@ -64,7 +65,7 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
 
     @broker.subscriber(topics.ATTENDANCE, group_id=f"{group}-attendance", **batch_options(max_records=2000))
     async def on_attendance(message: KafkaMessage) -> None:
-        await apart(list(message.raw_message), apply_attendance)
+        await apart(list(message.raw_message), apply_attendance, backoff=attendance_backoff)
 
     async def apply_attendance(records: list[ConsumerRecord]) -> None:
         events, unreadable = decode(records, attendance_event)
