@@ -8,10 +8,15 @@ Per service, as the services themselves name it:
   service needs, and no more (docs/security.md, "Database roles").
 """
 
+import importlib
 import os
 import sys
 
 from rollcall_shared.migrations import upgrade
+from rollcall_shared.production import refuse_unsafe, secret_problems
+
+KEYS = ("contact_keys", "contact_index_key")
+"""What a migration uses besides its database: it encrypts stored rows with the service's keys."""
 
 SERVICES = ("ingest", "eligibility", "notifications", "plans")
 
@@ -29,6 +34,9 @@ def main(services: list[str]) -> int:
     if missing:
         print(f"not set: {', '.join(missing)}")
         return 2
+    for name in services:  # never encrypt a district's rows with a development or example key
+        settings = importlib.import_module(f"{name}.settings").Settings(database_url=urls[name])
+        refuse_unsafe(settings, secret_problems(settings, KEYS))
     for name in services:
         role = os.environ.get(f"{name.upper()}_RUNTIME_ROLE") or None
         print(f"migrating {name}" + (f", then granting {role} its rights" if role else "") + " ...", flush=True)

@@ -37,17 +37,13 @@ EXIT_CONFIG = 78
 def problems(settings: ServiceSettings) -> list[str]:
     """What stops `settings` from running outside development, each naming its variable and what to set."""
     kind = type(settings)
-    found = []
-    for name in kind.model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr) and (why := weakness(value.get_secret_value(), name)):
-            found.append(f"{kind.variable(name)}: {why}; {HOW.get(name, 'set a long random value')}")
+    found = secret_problems(settings)
     database = kind.variable("database_url")
     if settings.database_url == kind.model_fields["database_url"].default:
         found.append(f"{database} is not set: a production run keeps its records in PostgreSQL, shared by its replicas")
     elif (password := make_url(settings.database_url).password) is not None and (why := weakness(password, "")):
         found.append(f"{database}: the password in it is {why}; set a long random one")
-    if kind.signs_tokens and settings.signing_keys is None:
+    if kind.signs_tokens() and getattr(settings, "signing_keys", None) is None:
         found.append(f"{kind.variable('signing_keys')} is not set: the keys this service signs tokens with; "
                      f"{HOW['signing_keys']}")  # fmt: skip
     if kind.callers and not settings.trusted_services.strip():
@@ -57,6 +53,16 @@ def problems(settings: ServiceSettings) -> list[str]:
     if settings.service != "ingest" and not settings.auth_jwks_url:
         found.append("AUTH_JWKS_URL is not set: where ingest publishes the keys of clients' tokens, "
                      "e.g. http://ingest:8001/.well-known/jwks.json")  # fmt: skip
+    return found
+
+
+def secret_problems(settings: ServiceSettings, fields: tuple[str, ...] | None = None) -> list[str]:
+    """The secret settings (all, or `fields`) that are development, example or weak values."""
+    kind, found = type(settings), []
+    for name in fields or tuple(kind.model_fields):
+        value = getattr(settings, name, None)
+        if isinstance(value, SecretStr) and (why := weakness(value.get_secret_value(), name)):
+            found.append(f"{kind.variable(name)}: {why}; {HOW.get(name, 'set a long random value')}")
     return found
 
 
@@ -94,9 +100,9 @@ def entropy_bits(value: str) -> float:
     return -sum(count * math.log2(count / len(value)) for count in counts.values()) if value else 0.0
 
 
-def refuse_unsafe(settings: ServiceSettings) -> None:
-    """Exit (78, EX_CONFIG) naming every unsafe setting, unless the run is development."""
-    if settings.environment == "development" or not (found := problems(settings)):
+def refuse_unsafe(settings: ServiceSettings, found: list[str] | None = None) -> None:
+    """Exit (78, EX_CONFIG) naming every unsafe setting (or those `found`), unless the run is development."""
+    if settings.environment == "development" or not (found := problems(settings) if found is None else found):
         return
     lines = "\n".join(f"  - {problem}" for problem in found)
     print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rollcall_shared.auth import SERVICE_SCOPES
@@ -15,12 +15,11 @@ from rollcall_shared.tokens import CLIENT_ISSUER, IssuerKeys, SigningKeys, Token
 class ServiceSettings(BaseSettings):
     """Defaults run on one laptop (bundled broker, SQLite); production sets the environment."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+    model_config = SettingsConfigDict(extra="ignore", env_file=None, env_ignore_empty=True)
+    """An empty variable is an unset one (`${VAR:-}` in compose, a blank line in a Secret): its default, or refused."""
 
     service: ClassVar[str]
     """The service's name: its audience, and the issuer of the tokens it signs to call another."""
-    signs_tokens: ClassVar[bool] = False
-    """Whether the service signs tokens (ingest for clients; a service that calls another for itself)."""
     callers: ClassVar[tuple[str, ...]] = ()
     """The services that call this one with tokens of their own (`<SERVICE>_TRUSTED_SERVICES` says where their keys
     are; a development run trusts their embedded keys)."""
@@ -66,8 +65,6 @@ class ServiceSettings(BaseSettings):
     inbox_prune_seconds: float = 900.0
     """How often inbox ids older than the retention are deleted."""
 
-    signing_keys: SecretStr | None = None
-    """`<SERVICE>_SIGNING_KEYS`: Ed25519 keys `kid:key,...`, newest first; the first signs. Development: embedded."""
     auth_jwks_url: str | None = Field(
         default=None, validation_alias=AliasChoices("AUTH_JWKS_URL", "auth_jwks_url")
     )
@@ -81,10 +78,15 @@ class ServiceSettings(BaseSettings):
     max_request_bytes: int = 1024 * 1024
     """The largest request body of a route that names no limit of its own (413 past it)."""
 
+    @classmethod
+    def signs_tokens(cls) -> bool:
+        """Ingest signs clients' tokens; a service that calls another signs its own (`TokenSigningSettings`)."""
+        return "signing_keys" in cls.model_fields
+
     def own_keys(self) -> SigningKeys | None:
         """The keys this service signs with: its own, the embedded development key in development, else none."""
-        if self.signing_keys is not None:
-            return SigningKeys(self.signing_keys.get_secret_value(), variable=self.variable("signing_keys"))
+        if (keys := getattr(self, "signing_keys", None)) is not None:
+            return SigningKeys(keys.get_secret_value(), variable=self.variable("signing_keys"))
         return development_keys(self.service) if self.environment == "development" else None
 
     def verifier(self) -> TokenVerifier:
@@ -115,3 +117,11 @@ class ServiceSettings(BaseSettings):
         if isinstance(alias, AliasChoices):
             return str(alias.choices[0])
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+class TokenSigningSettings(BaseModel):
+    """Settings of a service that signs tokens: `<SERVICE>_SIGNING_KEYS`."""
+
+    signing_keys: SecretStr | None = None
+    """Ed25519 keys `kid:key,...`, newest first; the first signs (`rollcall keys new-signing-key`). A development run
+    uses the embedded key when none is set; a production run refuses to start without it."""

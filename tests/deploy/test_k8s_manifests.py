@@ -16,6 +16,7 @@ from eligibility.settings import Settings as EligibilitySettings
 from ingest.settings import Settings as IngestSettings
 from notifications.settings import Settings as NotificationsSettings
 from plans.settings import Settings as PlansSettings
+from rollcall_shared.production import problems
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 EXAMPLE_SECRETS = "secrets.example.yaml"
@@ -170,7 +171,9 @@ def test_migrations_of_the_service_run_before_it_starts(service):
     # the contact keys too, the service's own: a migration may encrypt the rows already stored
     keys = {name for name in setting_names(SETTINGS[service]) if "_CONTACT_" in name}
     env = environment(migrate)
-    assert set(env) == {f"{service.upper()}_MIGRATION_DATABASE_URL", f"{service.upper()}_RUNTIME_ROLE", *keys}
+    assert set(env) == {f"{service.upper()}_MIGRATION_DATABASE_URL", f"{service.upper()}_RUNTIME_ROLE", *keys,
+                        "ROLLCALL_ENV", "AUTH_JWKS_URL"}  # production: a development key is refused  # fmt: skip
+    assert env["ROLLCALL_ENV"] == "production"
     # as the migration role, from the Secret that holds the service's own URL; the runtime role is granted its rights
     assert env[f"{service.upper()}_MIGRATION_DATABASE_URL"] == {
         "secretKeyRef": {"name": f"rollcall-{service}-database", "key": "migration-url"}
@@ -349,3 +352,27 @@ def test_connections_at_full_scale_fit_the_max_connections_the_readme_asks_for()
 
     assert f"= **{needed}**" in readme, f"README.md's sum is not {needed}"
     assert needed <= documented
+
+
+def example_environment(service: str) -> dict[str, str]:
+    """The service's environment as the manifests give it, with the example Secrets' values."""
+    values = {(doc["metadata"]["name"], key): value
+              for doc in documents(EXAMPLE_SECRETS) for key, value in doc["stringData"].items()}  # fmt: skip
+    return {
+        name: value if isinstance(value, str) else values[(value["secretKeyRef"]["name"], value["secretKeyRef"]["key"])]
+        for name, value in environment(main_container(of_kind("Deployment")[service])).items()
+    }
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_a_service_deployed_with_the_example_secrets_refuses_to_start_naming_each_one(service, monkeypatch):
+    settings = SETTINGS[service]
+    for name in setting_names(settings):
+        monkeypatch.delenv(name, raising=False)
+    env = example_environment(service)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    refused = {problem.split(":")[0].split(" ")[0] for problem in problems(settings())}
+
+    assert env["ROLLCALL_ENV"] == "production"
+    assert refused == secret_settings(settings), "every Secret of the example must be refused, and nothing else"

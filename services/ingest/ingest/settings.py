@@ -3,16 +3,15 @@
 from pydantic_settings import SettingsConfigDict
 
 from rollcall_shared.encryption import ContactKeySettings
-from rollcall_shared.settings import ServiceSettings
+from rollcall_shared.settings import ServiceSettings, TokenSigningSettings
 
 
-class Settings(ServiceSettings, ContactKeySettings):
+class Settings(ServiceSettings, TokenSigningSettings, ContactKeySettings):
     """`INGEST_CONTACT_KEYS` protect the stored roster documents and students' group documents at rest."""
 
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
 
     service = "ingest"
-    signs_tokens = True
     callers = ("notifications",)
 
     database_url: str = "sqlite:///var/ingest.db"

@@ -4,10 +4,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from rollcall_shared.encryption import BlindIndexSettings
-from rollcall_shared.settings import ServiceSettings
+from rollcall_shared.settings import ServiceSettings, TokenSigningSettings
 
 
-class Settings(ServiceSettings, BlindIndexSettings):
+class Settings(ServiceSettings, TokenSigningSettings, BlindIndexSettings):
     """`NOTIFICATIONS_CONTACT_KEYS` and `NOTIFICATIONS_CONTACT_INDEX_KEY` protect contact details at rest.
 
     A district's own templates render in `NOTIFICATIONS_TEMPLATE_WORKERS` worker processes, each
@@ -19,7 +19,6 @@ class Settings(ServiceSettings, BlindIndexSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     service = "notifications"
-    signs_tokens = True
 
     database_url: str = "sqlite:///var/notifications.db"
     port: int = 8003
