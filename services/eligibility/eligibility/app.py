@@ -1,15 +1,31 @@
 """The eligibility service's ASGI app."""
 
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
-from rollcall_shared.service import create_service_app
+from rollcall_shared.service import Runtime, create_service_app
 
 from eligibility.consumers import subscribe
 from eligibility.endpoints import router
 from eligibility.models import OutboxMessage
+from eligibility.rebuild_jobs import RebuildJobs
 from eligibility.reports.endpoints import router as reports_router
 from eligibility.school_endpoints import router as school_router
 from eligibility.settings import Settings
+
+
+@contextlib.asynccontextmanager
+async def resources(rt: Runtime) -> AsyncIterator[None]:
+    """The rebuild jobs' runner, for the app's lifetime."""
+    jobs = RebuildJobs(database=rt.database, relay=rt.relay, settings=rt.settings)  # type: ignore[arg-type]
+    rt.services["rebuilds"] = jobs
+    rt.tasks.append(asyncio.create_task(jobs.run(), name="rebuilds"))
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,4 +35,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox_model=OutboxMessage,
         routers=[router, school_router, reports_router],
         subscribe=subscribe,
+        resources=resources,
     )
