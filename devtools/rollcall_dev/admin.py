@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -140,9 +141,12 @@ def redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eligibility_url() -> str:
+    return os.environ.get("ELIGIBILITY_URL", f"http://127.0.0.1:{SERVICES['eligibility']}").rstrip("/")
+
+
 def _eligibility(district: str) -> str:
-    url = os.environ.get("ELIGIBILITY_URL", f"http://127.0.0.1:{SERVICES['eligibility']}")
-    return f"{url}/v1/districts/{district}"
+    return f"{_eligibility_url()}/v1/districts/{district}"
 
 
 def _refused(answer: httpx.Response) -> bool:
@@ -166,25 +170,74 @@ def playbook(args: argparse.Namespace) -> int:
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    """Evaluate a school year again under the district's playbook as it is now; list what would change, or apply it."""
-    answer = httpx.post(f"{_eligibility(args.district)}/rebuilds", json={"schoolYear": args.school_year,
-                        "apply": args.apply}, timeout=600, auth=operator_tokens())  # fmt: skip
-    if _refused(answer):
-        return 1
-    report = answer.json()
-    table = Table(title=f"{args.district}, school year {args.school_year}: {report['students']:,} students evaluated")
+    """Evaluate a school year again under the district's playbook as it is now: list what would change (a dry run,
+    a page of students at a time), or apply it as a job in the background and follow the job to its end."""
+    if args.job is not None:
+        return _follow(args, f"{_eligibility(args.district)}/rebuilds/{args.job}")
+    if args.school_year is None:
+        console.print("[red]--school-year[/] is needed to start a rebuild (or --job ID to follow one)")
+        return 2
+    if args.apply:
+        answer = httpx.post(f"{_eligibility(args.district)}/rebuilds", json={"schoolYear": args.school_year,
+                            "apply": True}, timeout=30, auth=operator_tokens())  # fmt: skip
+        if _refused(answer):  # 409: a rebuild of the district is running; the answer names it
+            return 1
+        url = f"{_eligibility_url()}{answer.headers['location']}"
+        console.print(f"rebuild {answer.json()['id']} queued: {url}")
+        return 0 if args.detach else _follow(args, url)
+    return _dry_run(args)
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    table = Table()
     for column in ("student", "rule", "tier", "change", "absent days", "truant days", "absence rate"):
         table.add_column(column)
-    for change in report["changes"]:
-        m = change["metrics"]
-        rate = "-" if m["absenceRate"] is None else f"{m['absenceRate']:.1%}"
-        table.add_row(change["studentId"], change["ruleId"], str(change["tier"]), change["type"].split(".")[1],
-                      str(m["absentDays"]), str(m["truantDays"]), rate)  # fmt: skip
-    console.print(table if report["changes"] else "No rule state would change.")
-    totals = f"{report['crossed']:,} crossing(s) and {report['cleared']:,} clearing(s)"
-    console.print(f"{totals} emitted; consumers apply later records on top." if report["applied"]
-                  else f"{totals} would be emitted. Nothing changed: run again with --apply to emit them.")  # fmt: skip
+    students = crossed = cleared = 0
+    cursor = None
+    while True:
+        answer = httpx.post(f"{_eligibility(args.district)}/rebuilds", json={"schoolYear": args.school_year}
+                            | ({"cursor": cursor} if cursor else {}), timeout=120, auth=operator_tokens())  # fmt: skip
+        if _refused(answer):
+            return 1
+        page = answer.json()
+        students, crossed, cleared = students + page["students"], crossed + page["crossed"], cleared + page["cleared"]
+        for change in page["changes"]:
+            m = change["metrics"]
+            rate = "-" if m["absenceRate"] is None else f"{m['absenceRate']:.1%}"
+            table.add_row(change["studentId"], change["ruleId"], str(change["tier"]), change["type"].split(".")[1],
+                          str(m["absentDays"]), str(m["truantDays"]), rate)  # fmt: skip
+        if not (cursor := page["next"]):
+            break
+    table.title = f"{args.district}, school year {args.school_year}: {students:,} students evaluated"
+    console.print(table if table.row_count else "No rule state would change.")
+    console.print(f"{crossed:,} crossing(s) and {cleared:,} clearing(s) would be emitted. Nothing changed: run again "
+                  "with --apply to emit them.")  # fmt: skip
     return 0
+
+
+def _follow(args: argparse.Namespace, url: str) -> int:
+    """Show a rebuild job's progress until it ends."""
+    shown = None
+    while True:
+        answer = httpx.get(url, timeout=30, auth=operator_tokens())
+        if _refused(answer):
+            return 1
+        job = answer.json()
+        progress = (job["status"], job["students"])
+        if progress != shown:
+            total = "?" if job["total"] is None else f"{job['total']:,}"
+            console.print(f"rebuild {job['id']} {job['status']}: {job['students']:,} of {total} students, "
+                          f"{job['crossed']:,} crossing(s), {job['cleared']:,} clearing(s)")  # fmt: skip
+            shown = progress
+        if job["status"] == "failed":
+            console.print(f"[red]rebuild {job['id']} failed[/] ({job['error']}; the service's log says where). "
+                          "What it emitted stands; start it again to finish the year.")  # fmt: skip
+            return 1
+        if job["status"] == "done":
+            console.print(f"{job['crossed']:,} crossing(s) and {job['cleared']:,} clearing(s) emitted; consumers "
+                          "apply later records on top.")  # fmt: skip
+            return 0
+        time.sleep(args.poll)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,8 +265,11 @@ def main(argv: list[str] | None = None) -> int:
     book.set_defaults(run=playbook)
     year = commands.add_parser("rebuild", help="a school year's rule states under the playbook as it is now")
     year.add_argument("district")
-    year.add_argument("--school-year", type=int, required=True, help="named by the year it ends in, e.g. 2026")
-    year.add_argument("--apply", action="store_true", help="emit the changes (without it, only list them)")
+    year.add_argument("--school-year", type=int, help="named by the year it ends in, e.g. 2026")
+    year.add_argument("--apply", action="store_true", help="emit the changes, as a job (without it, only list them)")
+    year.add_argument("--detach", action="store_true", help="with --apply: start the job and return")
+    year.add_argument("--job", type=int, metavar="ID", help="follow a rebuild job already started")
+    year.add_argument("--poll", type=float, default=2.0, help="seconds between looks at a job's progress")
     year.set_defaults(run=rebuild)
     clients.register(commands)
     keys.register(commands)

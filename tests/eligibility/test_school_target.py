@@ -273,3 +273,21 @@ async def test_a_close_applied_over_several_batches_is_reviewed_once_all_its_stu
     assert _seen(seen) == [(BELOW_TARGET, D[0], D[9], 0.92)]
     assert (target["state"], target["attendanceRate"], target["firstDay"], target["dips"], target["recoveries"]) == (
         "below", 0.94, D[1].isoformat(), 1, 0)  # fmt: skip
+
+
+@pytest.mark.integration
+async def test_a_campaign_at_the_ends_of_the_calendar_is_refused_naming_the_date_not_failed(settings, district_id):
+    report = f"/v1/districts/{district_id}/schools/{SCHOOL}/campaigns/report"
+    async with serve(create_app(settings)) as client:
+        first = await client.get(report, params={"start": "0001-01-01", "end": "2021-09-10"})
+        last = await client.get(report, params={"start": "2021-09-01", "end": "9999-12-31"})
+        both = await client.get(report, params={"start": "0001-01-01", "end": "9999-12-31", "days": 60})
+        widest = await client.get(report, params={"start": "1899-07-01", "end": "2200-06-30", "days": 60})
+    assert first.status_code == 422 and first.headers["content-type"] == "application/problem+json"
+    assert first.json()["detail"] == "start: Input should be greater than or equal to 1899-07-01"
+    assert last.status_code == 422 and last.json()["detail"] == "end: Input should be less than or equal to 2200-06-30"
+    assert both.status_code == 422 and both.json()["errors"] == [
+        "start: Input should be greater than or equal to 1899-07-01", "end: Input should be less than or equal to 2200-06-30"
+    ]
+    assert widest.status_code == 200, widest.text
+    assert [widest.json()[span]["days"] for span in ("before", "during", "after")] == [0, 0, 0]

@@ -31,6 +31,7 @@ POLICY: dict[str, dict[tuple[str, str], set[Scope]]] = {
         ("GET", f"{D}/playbook"): {R, S, A},
         ("PUT", f"{D}/playbook"): {A},
         ("POST", f"{D}/rebuilds"): {A},
+        ("GET", f"{D}/rebuilds/{{rebuild_id}}"): {A},
         **{("GET", f"{D}/reports/{report}"): {R, S} for report in (
             "attendance", "attendance/trend", "attendance.csv", "board.pdf")},
         ("GET", f"{D}/schools/{{school_id}}/attendance-target"): {R, S},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -13,16 +14,21 @@ from rollcall_shared.service import Runtime, create_service_app
 from eligibility.consumers import subscribe
 from eligibility.endpoints import router
 from eligibility.models import InboxMessage, OutboxMessage, ParkedMessage
+from eligibility.rebuild_jobs import RebuildJobs
 from eligibility.reports.endpoints import router as reports_router
 from eligibility.school_endpoints import router as school_router
 from eligibility.settings import Settings
 
 
 @contextlib.asynccontextmanager
-async def contact_keys(rt: Runtime) -> AsyncIterator[None]:
-    """The key ring of the students' report groups, attached before any event or report reads them."""
+async def resources(rt: Runtime) -> AsyncIterator[None]:
+    """The key ring of the students' report groups (attached before any event or report reads them), and the rebuild
+    jobs' runner, for the app's lifetime."""
     settings: Settings = rt.settings  # type: ignore[assignment]
     use_key_ring(rt.database.engine, settings.contact_key_ring())
+    jobs = RebuildJobs(database=rt.database, relay=rt.relay, settings=settings)
+    rt.services["rebuilds"] = jobs
+    rt.tasks.append(asyncio.create_task(jobs.run(), name="rebuilds"))
     yield
 
 
@@ -35,5 +41,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox_model=InboxMessage,
         routers=[router, school_router, reports_router],
         subscribe=subscribe,
-        resources=contact_keys,
+        resources=resources,
     )

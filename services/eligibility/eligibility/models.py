@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, String, func
+from sqlalchemy import JSON, Date, DateTime, Float, Index, Integer, String, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rollcall_shared.db import service_metadata
@@ -15,6 +15,7 @@ from rollcall_shared.outbox import OutboxMixin
 from rollcall_shared.parked import ParkedMixin
 
 ID = String(64)
+UNFINISHED = "status IN ('queued', 'running')"
 
 
 class Base(DeclarativeBase):
@@ -155,17 +156,40 @@ class DistrictPlaybook(Base):
 
 
 class Rebuild(Base):
-    """A school year's rule states evaluated again under the district's playbook, and what it changed."""
+    """A school year's rule states evaluated again under the district's playbook: a job run in chunks of students
+    by one replica at a time, resumed after its last chunk, and what it changed."""
 
     __tablename__ = "rebuild"
+    __table_args__ = (
+        Index("uq_rebuild_unfinished_district", "district_id", unique=True,
+              postgresql_where=text(UNFINISHED), sqlite_where=text(UNFINISHED)),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     district_id: Mapped[str] = mapped_column(ID, index=True)
     school_year: Mapped[int] = mapped_column(Integer)
-    students: Mapped[int] = mapped_column(Integer)
-    crossed: Mapped[int] = mapped_column(Integer)
-    cleared: Mapped[int] = mapped_column(Integer)
-    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[str] = mapped_column(String(16))
+    """`queued`, `running`, `done` or `failed`; one unfinished job per district."""
+    students: Mapped[int] = mapped_column(Integer, default=0)
+    """Students evaluated so far."""
+    total: Mapped[int | None] = mapped_column(Integer)
+    """Students of the school year when the job started."""
+    crossed: Mapped[int] = mapped_column(Integer, default=0)
+    cleared: Mapped[int] = mapped_column(Integer, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    """Chunks committed: each one moves on, so consumers drop the district's cached students."""
+    cursor: Mapped[str | None] = mapped_column(ID)
+    """The last student id evaluated, in id order: where the next chunk starts."""
+    runner: Mapped[str | None] = mapped_column(String(200))
+    """The replica running it (host and process)."""
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    """Moves on at each claim: a replica whose claim is past stops before its next chunk."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When its runner last committed a chunk or claimed it: long ago, another replica takes it over."""
+    error: Mapped[str | None] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 PROFILE_PADDING = 256

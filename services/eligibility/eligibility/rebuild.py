@@ -1,4 +1,5 @@
-"""A school year's rule states evaluated again under the district's playbook as it is now, after a change to it."""
+"""A school year's rule states evaluated again under the district's playbook as it is now, after a change to it,
+a chunk of students at a time (in student id order): a page of a dry run, or a chunk of a rebuild job."""
 
 from __future__ import annotations
 
@@ -10,45 +11,65 @@ from rollcall_shared import topics
 from rollcall_shared.events import ThresholdChanged, school_year_of
 
 from eligibility import repository
+from eligibility.models import Rebuild
 from eligibility.publishers import publish_threshold_changes
 from eligibility.rules import SchoolDays
 from eligibility.service import Calendars, evaluate_year
-from eligibility.state import StudentState
-
-STUDENTS_AT_ONCE = 500
+from eligibility.state import StudentKey, StudentState
 
 
-async def rebuild(
-    session: AsyncSession, *, district_id: str, school_year: int, apply: bool, now: datetime
-) -> tuple[int, list[ThresholdChanged]]:
-    """Every student of the year evaluated again; returns how many and the changes, emitted only if `apply`.
+async def preview(
+    session: AsyncSession, *, district_id: str, school_year: int, after: str | None, limit: int, now: datetime
+) -> tuple[list[str], list[ThresholdChanged], str | None]:
+    """A dry run over the `limit` students after `after`: their ids, the changes a rebuild would make, and the last
+    id when more students follow. Nothing is written."""
+    ids = await repository.students_by_rule_state(session, district_id, school_year, None, None, after, limit + 1)
+    page = ids[:limit]
+    _, changes = await _evaluate(session, district_id=district_id, school_year=school_year, student_ids=page, now=now)
+    return page, changes, page[-1] if len(ids) > limit else None
 
-    Applying holds the attendance consumers' leases to the end of the transaction, and the rebuild it
-    records makes them drop the district's cached students before their next batch.
+
+async def rebuild_chunk(session: AsyncSession, job: Rebuild, *, students: int, now: datetime) -> None:
+    """Evaluate the job's next `students` and apply what changes; moves the job on, done after the last student.
+
+    Holds the attendance consumers' leases until the caller's transaction commits, so no batch runs beside the
+    chunk; the chunk it counts makes every consumer drop the district's cached students before its next batch.
     """
-    if apply:
-        await repository.lock_partitions(session, topics.ATTENDANCE)
+    await repository.lock_partitions(session, topics.ATTENDANCE)
+    ids = await repository.students_by_rule_state(session, job.district_id, job.school_year, None, None, job.cursor,
+                                                  students + 1)  # fmt: skip
+    chunk = ids[:students]
+    states, changes = await _evaluate(session, district_id=job.district_id, school_year=job.school_year,
+                                      student_ids=chunk, now=now)  # fmt: skip
+    await repository.save_students(session, states)
+    await publish_threshold_changes(session, [(change, None) for change in changes])
+    crossed = sum(change.type == "threshold.crossed" for change in changes)
+    job.students += len(chunk)
+    job.crossed += crossed
+    job.cleared += len(changes) - crossed
+    job.chunks += 1
+    job.cursor = chunk[-1] if chunk else job.cursor
+    job.heartbeat_at = now
+    if len(ids) <= students:
+        job.status, job.finished_at = "done", now
+    await session.flush()
+
+
+async def _evaluate(
+    session: AsyncSession, *, district_id: str, school_year: int, student_ids: list[str], now: datetime
+) -> tuple[dict[StudentKey, StudentState], list[ThresholdChanged]]:
+    """The students' states with the year evaluated again, and the changes that follows, in student order."""
     playbook = await repository.playbook_of(session, district_id)
-    student_ids = await repository.students_of_year(session, district_id, school_year)
+    states = await repository.load_students(session, [(district_id, student_id) for student_id in student_ids])
+    schools = {(district_id, school) for state in states.values() for school, _ in state.history.enrollments}
+    days = await repository.instructional_days(session, schools)
+    calendars = Calendars({key: SchoolDays(frozenset(found)) for key, found in days.items()})
     changes: list[ThresholdChanged] = []
-    for start in range(0, len(student_ids), STUDENTS_AT_ONCE):
-        keys = [(district_id, student_id) for student_id in student_ids[start : start + STUDENTS_AT_ONCE]]
-        states = await repository.load_students(session, keys)
-        schools = {(district_id, school) for state in states.values() for school, _ in state.history.enrollments}
-        days = await repository.instructional_days(session, schools)
-        calendars = Calendars({key: SchoolDays(frozenset(found)) for key, found in days.items()})
-        for key, state in states.items():
-            if (school_id := _school_of(state, school_year)) is not None:
-                changes += evaluate_year(state, key, school_year, calendars=calendars, playbook=playbook,
-                                         school_id=school_id, occurred_at=now)  # fmt: skip
-        if apply:
-            await repository.save_students(session, states)
-    if apply:
-        await publish_threshold_changes(session, [(change, None) for change in changes])
-        crossed = sum(change.type == "threshold.crossed" for change in changes)
-        await repository.record_rebuild(session, district_id, school_year, len(student_ids), crossed,
-                                        len(changes) - crossed)  # fmt: skip
-    return len(student_ids), changes
+    for key, state in states.items():
+        if (school_id := _school_of(state, school_year)) is not None:
+            changes += evaluate_year(state, key, school_year, calendars=calendars, playbook=playbook,
+                                     school_id=school_id, occurred_at=now)  # fmt: skip
+    return states, changes
 
 
 def _school_of(state: StudentState, school_year: int) -> str | None:

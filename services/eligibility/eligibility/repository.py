@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, tuple_, update
@@ -18,6 +18,7 @@ from eligibility.rules import DailyRecord, Enrollment, RuleState, SectionRecord
 from eligibility.state import RuleProgress, StudentKey, StudentState
 
 CHUNK = 1000
+UNFINISHED = ("queued", "running")
 
 
 def _chunks(items: Collection[Any]) -> Iterable[list[Any]]:
@@ -310,29 +311,71 @@ async def lock_partitions(session: AsyncSession, topic: str) -> None:
                           .with_for_update())  # fmt: skip
 
 
-async def last_rebuilds(session: AsyncSession, district_ids: Collection[str]) -> dict[str, int]:
-    """The id of each district's last rebuild (0 for none)."""
+async def rebuild_marks(session: AsyncSession, district_ids: Collection[str]) -> dict[str, int]:
+    """A number per district that moves on with every chunk a rebuild commits (0 for none)."""
     rows = await session.execute(
-        select(models.Rebuild.district_id, func.max(models.Rebuild.id))
+        select(models.Rebuild.district_id, func.sum(models.Rebuild.chunks))
         .where(models.Rebuild.district_id.in_(list(district_ids)))
         .group_by(models.Rebuild.district_id)
     )
     found = dict(rows.all())
-    return {d: found.get(d, 0) for d in district_ids}
+    return {d: found.get(d) or 0 for d in district_ids}
 
 
-async def students_of_year(session: AsyncSession, district_id: str, school_year: int) -> list[str]:
+async def count_students_of_year(session: AsyncSession, district_id: str, school_year: int) -> int:
     year = models.StudentYear
-    rows = await session.scalars(
-        select(year.student_id).where(year.district_id == district_id, year.school_year == school_year)
-        .order_by(year.student_id)
-    )  # fmt: skip
-    return list(rows)
+    return await session.scalar(
+        select(func.count()).where(year.district_id == district_id, year.school_year == school_year)
+    ) or 0
 
 
-async def record_rebuild(
-    session: AsyncSession, district_id: str, school_year: int, students: int, crossed: int, cleared: int
-) -> None:
-    session.add(models.Rebuild(district_id=district_id, school_year=school_year, students=students,
-                               crossed=crossed, cleared=cleared))  # fmt: skip
+async def unfinished_rebuild(session: AsyncSession, district_id: str) -> models.Rebuild | None:
+    rebuild = models.Rebuild
+    return await session.scalar(
+        select(rebuild).where(rebuild.district_id == district_id, rebuild.status.in_(UNFINISHED))
+    )
+
+
+async def rebuild_of(session: AsyncSession, district_id: str, rebuild_id: int) -> models.Rebuild | None:
+    rebuild = models.Rebuild
+    return await session.scalar(select(rebuild).where(rebuild.id == rebuild_id, rebuild.district_id == district_id))
+
+
+async def add_rebuild(session: AsyncSession, district_id: str, school_year: int) -> models.Rebuild:
+    job = models.Rebuild(district_id=district_id, school_year=school_year, status="queued", students=0, crossed=0,
+                         cleared=0, chunks=0, claims=0)  # fmt: skip
+    session.add(job)
     await session.flush()
+    await session.refresh(job)  # its request time, from the database
+    return job
+
+
+async def claimable_rebuild(session: AsyncSession, stale_before: datetime) -> models.Rebuild | None:
+    """The oldest job queued, or running on a replica that has committed nothing since `stale_before`."""
+    rebuild = models.Rebuild
+    stale = and_(rebuild.status == "running", or_(rebuild.heartbeat_at.is_(None), rebuild.heartbeat_at < stale_before))
+    return await session.scalar(
+        select(rebuild).where(or_(rebuild.status == "queued", stale)).order_by(rebuild.id).limit(1)
+    )
+
+
+async def claim_rebuild(session: AsyncSession, seen: models.Rebuild, *, runner: str, total: int, now: datetime) -> bool:
+    """Run the job here, if no replica has claimed it or moved it on since it was `seen`."""
+    rebuild = models.Rebuild
+    claimed = await session.execute(
+        update(rebuild)
+        .where(rebuild.id == seen.id, rebuild.claims == seen.claims, rebuild.status.in_(UNFINISHED),
+               rebuild.heartbeat_at.is_not_distinct_from(seen.heartbeat_at))
+        .values(status="running", runner=runner, claims=rebuild.claims + 1, heartbeat_at=now, total=total,
+                started_at=func.coalesce(rebuild.started_at, now))
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return claimed.rowcount == 1
+
+
+async def lock_rebuild(session: AsyncSession, rebuild_id: int) -> models.Rebuild | None:
+    """The job, held to the end of the transaction: one chunk at a time, and no claim in between."""
+    return await session.scalar(
+        select(models.Rebuild).where(models.Rebuild.id == rebuild_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,7 +38,9 @@ class RebuildRequest(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True, extra="forbid")
 
     school_year: int = Field(ge=1900, le=2200, description="named by the year it ends in")
-    apply: bool = Field(False, description="false: only say what would change (a dry run)")
+    apply: bool = Field(False, description="false: a dry run, a page of students at a time; true: a rebuild job")
+    cursor: str | None = Field(None, description="a dry run's page after this one: the `next` of the previous page")
+    limit: int = Field(500, ge=1, le=1000, description="students a dry run's page evaluates")
 
 
 class RuleChange(ApiModel):
@@ -49,12 +52,40 @@ class RuleChange(ApiModel):
 
 
 class RebuildReport(ApiModel):
+    """A page of a dry run."""
+
     district_id: str
     school_year: int
-    applied: bool
     students: int
-    """Students of the school year evaluated again."""
+    """Students of the school year evaluated again on this page."""
     crossed: int
     cleared: int
     changes: list[RuleChange]
-    """Each crossing or clearing the playbook as it is now gives (applied: emitted), in student order."""
+    """Each crossing or clearing the playbook as it is now gives, in student order; nothing is emitted."""
+    next: str | None
+    """Cursor of the next page; null on the last one."""
+
+
+class RebuildJob(ApiModel):
+    """A rebuild run in the background, and how far it has come."""
+
+    id: int
+    district_id: str
+    school_year: int
+    status: Literal["queued", "running", "done", "failed"]
+    students: int
+    """Students evaluated so far, in student id order."""
+    total: int | None
+    """Students of the school year when the job started (null while queued)."""
+    crossed: int
+    cleared: int
+    """Crossings and clearings emitted so far."""
+    chunks: int
+    """Chunks committed, each its own transaction."""
+    runner: str | None
+    """The replica running it (host/process); another takes over if it stops answering."""
+    error: str | None
+    """Why it failed: the error's type (details are in the service's log)."""
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -14,7 +14,7 @@ from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from eligibility import repository, schools
-from eligibility.endpoints import SchoolYear
+from eligibility.endpoints import SchoolYear, day_query
 from eligibility.rules import RATE_DECIMALS
 from eligibility.schemas import ApiModel
 
@@ -111,8 +111,8 @@ async def campaign_report(
     district_id: DistrictId,
     school_id: str,
     session: Session,
-    start: Annotated[date, Query(description="the campaign's first day, YYYY-MM-DD")],
-    end: Annotated[date, Query(description="its last day, YYYY-MM-DD")],
+    start: Annotated[date, day_query("the campaign's first day")],
+    end: Annotated[date, day_query("its last day")],
     days: Annotated[int, Query(ge=1, le=60, description="instructional days compared before and after")] = 10,
 ) -> CampaignReport:
     """The school's attendance over the school days before a campaign, during it and after it, as far as closed."""

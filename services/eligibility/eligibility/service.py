@@ -137,11 +137,11 @@ class Eligibility:
         return changes, school_changes
 
     async def _forget_rebuilt(self, session: AsyncSession, district_ids: set[str]) -> None:
-        """Drop the cached students of a district whose state a rebuild has rewritten since."""
-        for district_id, rebuild in (await repository.last_rebuilds(session, district_ids)).items():
-            if self._rebuilds.get(district_id) != rebuild:
+        """Drop the cached students of a district whose state a rebuild has rewritten since (a chunk of it)."""
+        for district_id, mark in (await repository.rebuild_marks(session, district_ids)).items():
+            if self._rebuilds.get(district_id) != mark:
                 self.students.evict_district(district_id)
-                self._rebuilds[district_id] = rebuild
+                self._rebuilds[district_id] = mark
 
     async def _load_students(self, session: AsyncSession, keys: list[StudentKey]) -> dict[StudentKey, StudentState]:
         states: dict[StudentKey, StudentState] = {}

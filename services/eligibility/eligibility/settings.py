@@ -23,3 +23,9 @@ class Settings(ServiceSettings, ContactKeySettings):
     max_attempts: int = 3
     """A message that fails this many times alone goes to the dead-letter topic."""
     cached_students: int = 500_000
+    rebuild_chunk_students: int = 500
+    """Students a rebuild job evaluates in one transaction: the longest the attendance consumers wait for it."""
+    rebuild_poll_seconds: float = 2.0
+    """How often each replica looks for a rebuild job to run (one posted to it starts at once)."""
+    rebuild_takeover_seconds: float = 60.0
+    """A running rebuild whose replica has committed no chunk for this long is taken over by another replica."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
-from eligibility.endpoints import SchoolYear
+from eligibility.endpoints import SchoolYear, day_query
 from eligibility.reports.anonymized import report_csv
 from eligibility.reports.figures import STUDENT_GROUPS, Dimension
 from eligibility.reports.pdf import board_report_pdf
@@ -24,7 +25,7 @@ from eligibility.reports.service import attendance_report, attendance_trend, boa
 router = APIRouter(prefix="/v1/districts/{district_id}/reports", tags=["reports"], dependencies=[STAFF_OR_READER])
 
 AsOf = Annotated[
-    date | None, Query(alias="asOf", description="the picture on this day (YYYY-MM-DD); default: today, or the year's last day")
+    date | None, day_query("the picture on this day; default: today, or the year's last day", alias="asOf")
 ]
 GroupBy = Annotated[
     list[str],
@@ -110,5 +111,6 @@ async def board_pdf(
         raise Problem(400, "Invalid request", f"group: {group} is no student group; one of {', '.join(STUDENT_GROUPS)}")
     year, day = picture
     board = await board_report(session, district_id=district_id, school_year=year, as_of=day, group=Dimension(group))
-    return Response(board_report_pdf(board), media_type="application/pdf",
+    pdf = await asyncio.to_thread(board_report_pdf, board)  # charts and layout: seconds of CPU, off the event loop
+    return Response(pdf, media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="board-report-{year}-{day}.pdf"'})  # fmt: skip

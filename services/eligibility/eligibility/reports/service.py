@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from eligibility.reports.figures import (
 from eligibility.reports.schemas import AttendanceReport, AttendanceTrend, FigureRow, TrendPoint
 from eligibility.reports.suppression import suppressed
 from eligibility.rules import SchoolDays
+from eligibility.state import StudentKey, StudentState
 
 
 @dataclass(frozen=True)
@@ -90,14 +92,28 @@ async def counted_students(
         chunk = ids[start : start + repository.CHUNK]
         states = await repository.load_students(session, [(district_id, student_id) for student_id in chunk])
         profiles = await reports.profiles(session, district_id, chunk)
-        for (_, student_id), state in states.items():
-            history, profile = rate_inputs(state.history), profiles.get(student_id, Profile())
-            for day in dates:
-                student = count_student(history, profile, school_year=school_year, as_of=day, schools=on[day],
-                                        playbook=playbook)  # fmt: skip
-                if student is not None:
-                    counted[day].append(student)
+        # counting is CPU work: off the event loop, so consumers and requests of this replica go on meanwhile
+        await asyncio.to_thread(_count, counted, states, profiles, school_year=school_year, on=on, playbook=playbook)
     return counted
+
+
+def _count(
+    counted: dict[date, list[CountedStudent]],
+    states: Mapping[StudentKey, StudentState],
+    profiles: Mapping[str, Profile],
+    *,
+    school_year: int,
+    on: Mapping[date, Mapping[str, SchoolDays]],
+    playbook: Playbook,
+) -> None:
+    """Add the students counted on each date to `counted`."""
+    for (_, student_id), state in states.items():
+        history, profile = rate_inputs(state.history), profiles.get(student_id, Profile())
+        for day, schools in on.items():
+            student = count_student(history, profile, school_year=school_year, as_of=day, schools=schools,
+                                    playbook=playbook)  # fmt: skip
+            if student is not None:
+                counted[day].append(student)
 
 
 def table(

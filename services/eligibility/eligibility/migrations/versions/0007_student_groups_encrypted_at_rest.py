@@ -5,7 +5,7 @@ homelessness, foster care) become one JSON profile, padded and encrypted with th
 (`ELIGIBILITY_CONTACT_KEYS`; its development value when unset): run it with the same environment as the service.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-02 09:00:00.000000
 
 """
@@ -23,7 +23,7 @@ from eligibility.settings import Settings
 
 # revision identifiers, used by Alembic.
 revision: str = '0007'
-down_revision: Union[str, Sequence[str], None] = '0004'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -6,7 +6,7 @@ encrypted with the key ring the service reads (`INGEST_CONTACT_KEYS`; its develo
 with the same environment as the service. A batch of students at a time.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 09:00:00.000000
 
 """
@@ -26,7 +26,7 @@ from ingest.settings import Settings
 
 # revision identifiers, used by Alembic.
 revision: str = '0007'
-down_revision: Union[str, Sequence[str], None] = '0005'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

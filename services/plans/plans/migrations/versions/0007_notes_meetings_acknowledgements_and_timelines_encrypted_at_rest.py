@@ -5,7 +5,7 @@ attended, who acknowledged) are encrypted with the key ring the service reads (`
 development value when unset): run it with the same environment as the service.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 09:00:00.000000
 
 """
@@ -20,7 +20,7 @@ from plans.settings import Settings
 
 # revision identifiers, used by Alembic.
 revision: str = '0007'
-down_revision: Union[str, Sequence[str], None] = '0005'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
