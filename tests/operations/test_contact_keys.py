@@ -155,7 +155,7 @@ async def write_records(urls: dict[str, str], district_id: str, keys: str) -> No
     async with opened(urls["plans"], keys) as database, database.transaction() as session:
         case = await Caseworker(follow_up_days=14).open(
             session, district_id=district_id, student_id="700001", school_id="255901001", school_year=2022,
-            kind=Kind.SUCCESS_PLAN, tier=2, rule_id=None, cause="staff", actor="s-ana", now=now,
+            kind=Kind.SUCCESS_PLAN, tier=2, rule_id=None, cause="staff", actor="s-ana", now=now, today=now.date(),
         )  # fmt: skip
         await plan.add_note(session, case=case, new=NewNote(staff_id="s-ana", text=NOTE), now=now)
         await plan.add_meeting(session, case=case, now=now, new=NewMeeting(

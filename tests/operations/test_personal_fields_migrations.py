@@ -105,7 +105,7 @@ async def test_plans_0007_encrypts_notes_meetings_acknowledgements_and_timelines
     databases, district_id, monkeypatch
 ):
     url = databases.create(f"plans_0007_{uuid.uuid4().hex[:6]}")
-    upgrade("plans", url, "0005")
+    upgrade("plans", url, "0006")
     for name, rows in PLAN_ROWS.items():
         insert_rows(url, name, [row | {"district_id": district_id} if name == "intervention_case" else row
                                 for row in rows])  # fmt: skip
@@ -122,7 +122,7 @@ async def test_plans_0007_encrypts_notes_meetings_acknowledgements_and_timelines
         }
 
     read = await read_back(url, reading)
-    await migrated("plans", url, "0005", monkeypatch)
+    await migrated("plans", url, "0006", monkeypatch)
 
     assert at_rest.count(CASE.encode()) == 4 and plaintext_in(at_rest, *PLAN_WRITTEN) == []
     assert read == {
@@ -146,13 +146,13 @@ async def test_eligibility_0007_encrypts_the_students_groups_as_one_profile_and_
     databases, district_id, monkeypatch
 ):
     url = databases.create(f"eligibility_0007_{uuid.uuid4().hex[:6]}")
-    upgrade("eligibility", url, "0004")
+    upgrade("eligibility", url, "0006")
     insert_rows(url, "student_groups", [row | {"district_id": district_id} for row in GROUP_ROWS])
 
     await migrated("eligibility", url, "head", monkeypatch)
     at_rest = stored_bytes(url, district_id, "student_groups")
     read = await read_back(url, lambda session: profiles(session, district_id, ["700001", "700002"]))
-    await migrated("eligibility", url, "0004", monkeypatch)
+    await migrated("eligibility", url, "0006", monkeypatch)
 
     assert at_rest.count(district_id.encode()) == 2
     assert plaintext_in(at_rest, "Female", "Hispanic", "homeless", "2021-08-23") == []
@@ -185,7 +185,7 @@ async def test_ingest_0007_moves_group_documents_into_one_token_per_student_and_
     databases, district_id, monkeypatch
 ):
     url = databases.create(f"ingest_0007_{uuid.uuid4().hex[:6]}")
-    upgrade("ingest", url, "0005")
+    upgrade("ingest", url, "0006")
     rows = [row | {"district_id": district_id, "content_hash": content_hash(row["document"]), "recorded_at": NOW}
             for row in DOCUMENT_ROWS]  # fmt: skip
     insert_rows(url, "group_document", rows)
@@ -195,7 +195,7 @@ async def test_ingest_0007_moves_group_documents_into_one_token_per_student_and_
     at_rest = stored_bytes(url, district_id, "grouped_student")
     read = await read_back(url, lambda session: lock_students(
         session, district_id=district_id, student_ids={"700001", "700002"}))  # fmt: skip
-    await migrated("ingest", url, "0005", monkeypatch)
+    await migrated("ingest", url, "0006", monkeypatch)
 
     assert at_rest.count(district_id.encode()) == 2
     assert plaintext_in(at_rest, "Female", "Homeless", "McKinney", "255901001", "2021-10-04") == []
