@@ -14,6 +14,7 @@ from rollcall_shared.events import AttendanceCategory
 from rollcall_shared.migrations import upgrade
 from tests.support.events import Feed, school_days
 from tests.support.stack import TopicReader, publish, serve
+from tests.support.consumers import settled
 
 pytestmark = pytest.mark.integration
 
@@ -62,11 +63,13 @@ async def test_redelivered_events_emit_no_second_crossing(settings, kafka_bootst
     feed = Feed(district_id).enroll("s2", DAYS[0])
     for day in DAYS[:5]:
         feed.daily("s2", day, UNEXCUSED)
-    async with serve(create_app(settings)), TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
+    app = create_app(settings)
+    async with serve(app), TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
         await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages())
         await thresholds.wait_for(lambda m: len(_of(m, "s2")) == 3)
         await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages())  # the same events again
-        seen = await thresholds.settle(quiet=3)
+        await settled(kafka_bootstrap, apps=[app])
+        seen = await thresholds.read_to_end()
     assert sorted(_of(seen, "s2")) == [
         ("success-plan", "threshold.crossed"), ("truancy-1", "threshold.crossed"), ("truancy-2", "threshold.crossed")
     ]

@@ -17,6 +17,7 @@ from rollcall_shared.events import AttendanceCategory
 from rollcall_shared.migrations import upgrade
 from tests.support.events import Feed, school_days
 from tests.support.stack import TopicReader, publish, serve_http, until
+from tests.support.consumers import settled
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +61,8 @@ async def test_a_lower_truancy_line_and_a_higher_one_change_only_the_students_be
     feed.daily("s1", DAYS[0], UNEXCUSED).daily("s1", DAYS[1], UNEXCUSED)
     for day in DAYS[:5]:
         feed.daily("s2", day, UNEXCUSED)
-    async with serve_http(create_app(settings)) as client, TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
+    app = create_app(settings)
+    async with serve_http(app) as client, TopicReader(kafka_bootstrap, topics.THRESHOLDS, district_id) as thresholds:
         monkeypatch.setenv("ELIGIBILITY_URL", str(client.base_url))
         path = f"/v1/districts/{district_id}"
         await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages())
@@ -72,7 +74,8 @@ async def test_a_lower_truancy_line_and_a_higher_one_change_only_the_students_be
         dry = (await client.post(f"{path}/rebuilds", json={"schoolYear": 2022})).json()
         first = (await client.post(f"{path}/rebuilds", json={"schoolYear": 2022, "limit": 1})).json()
         second = (await client.post(f"{path}/rebuilds", json={"schoolYear": 2022, "cursor": first["next"]})).json()
-        untouched = list(await thresholds.settle(quiet=2))
+        await settled(kafka_bootstrap, apps=[app])
+        untouched = list(await thresholds.read_to_end())
         s1_before = (await client.get(f"{path}/students/s1/summary", params={"schoolYear": 2022})).json()
 
         assert await asyncio.to_thread(main, ["rebuild", district_id, "--school-year", "2022", "--apply",
@@ -84,8 +87,8 @@ async def test_a_lower_truancy_line_and_a_higher_one_change_only_the_students_be
 
         # The consumer held s2 in its cache before the rebuild: a correction must start from the rebuilt state.
         await publish(kafka_bootstrap, topics.ATTENDANCE, Feed(district_id).daily("s2", DAYS[4], PRESENT).messages())
-        await thresholds.wait_for(lambda m: len(m) >= 6)
-        corrected = await thresholds.settle(quiet=2)
+        await settled(kafka_bootstrap, apps=[app])
+        corrected = await thresholds.read_to_end()
     printed = capsys.readouterr().out
 
     expected = [("s1", "truancy-1", "threshold.crossed"), ("s2", "truancy-2", "threshold.cleared")]

@@ -12,6 +12,7 @@ from tests.support.events import district_feed
 from tests.support.oracle import expected_threshold_ids
 from tests.support.process import ServiceProcess
 from tests.support.stack import TopicReader, publish
+from tests.support.consumers import settled
 
 pytestmark = pytest.mark.integration
 
@@ -19,10 +20,11 @@ pytestmark = pytest.mark.integration
 async def test_killed_eligibility_resumes_and_emits_each_crossing_once(kafka_bootstrap, databases, district_id, tmp_path):
     feed = district_feed(district_id, students=250, days=30)
     expected = expected_threshold_ids(feed.events)
+    group, url = f"eligibility-{uuid.uuid4().hex[:6]}", databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility")
     env = {
-        "ELIGIBILITY_DATABASE_URL": databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility"),
+        "ELIGIBILITY_DATABASE_URL": url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "ELIGIBILITY_CONSUMER_GROUP": f"eligibility-{uuid.uuid4().hex[:6]}",
+        "ELIGIBILITY_CONSUMER_GROUP": group,
         "ELIGIBILITY_BATCH_MAX_RECORDS": "300",
     }
     service = ServiceProcess("eligibility", env, tmp_path).start()
@@ -34,7 +36,8 @@ async def test_killed_eligibility_resumes_and_emits_each_crossing_once(kafka_boo
             await publishing
             service.start()
             await thresholds.wait_for(lambda m: {x["eventId"] for x in m} >= set(expected), timeout=180)
-            seen = await thresholds.settle(quiet=3)
+            await settled(kafka_bootstrap, groups=[(group, topics.ATTENDANCE)], databases=[url])
+            seen = await thresholds.read_to_end()
     finally:
         service.stop()
     assert len(expected) > 100
@@ -50,10 +53,11 @@ async def test_a_second_consumer_joining_mid_stream_takes_over_partitions_withou
 ):
     feed = district_feed(district_id, students=250, days=30)
     expected = expected_threshold_ids(feed.events)
+    group, url = f"eligibility-{uuid.uuid4().hex[:6]}", databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility")
     env = {
-        "ELIGIBILITY_DATABASE_URL": databases.create(f"eligibility_{uuid.uuid4().hex[:6]}", migrate="eligibility"),
+        "ELIGIBILITY_DATABASE_URL": url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "ELIGIBILITY_CONSUMER_GROUP": f"eligibility-{uuid.uuid4().hex[:6]}",
+        "ELIGIBILITY_CONSUMER_GROUP": group,
         "ELIGIBILITY_BATCH_MAX_RECORDS": "300",
     }
     first = ServiceProcess("eligibility", env, tmp_path).start()
@@ -67,7 +71,8 @@ async def test_a_second_consumer_joining_mid_stream_takes_over_partitions_withou
             first.stop()  # and back again, all to the second
             await publishing
             await thresholds.wait_for(lambda m: {x["eventId"] for x in m} >= set(expected), timeout=180)
-            seen = await thresholds.settle(quiet=3)
+            await settled(kafka_bootstrap, groups=[(group, topics.ATTENDANCE)], databases=[url])
+            seen = await thresholds.read_to_end()
     finally:
         first.stop()
         second.stop()

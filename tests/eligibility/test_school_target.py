@@ -27,6 +27,7 @@ from rollcall_shared.events import AttendanceCategory, deterministic_id
 from rollcall_shared.migrations import upgrade
 from tests.support.events import Feed, school_days
 from tests.support.stack import TopicReader, publish, serve, until
+from tests.support.consumers import settled
 
 UNEXCUSED = AttendanceCategory.UNEXCUSED_ABSENCE
 EXCUSED = AttendanceCategory.EXCUSED_ABSENCE
@@ -134,8 +135,9 @@ def _seen(messages: list[dict]) -> list[tuple[str, date, date, float]]:
 async def test_a_school_below_target_emits_once_per_dip_and_once_per_recovery(settings, kafka_bootstrap, district_id):
     records = _records(district_id)
     school = f"/v1/districts/{district_id}/schools/{SCHOOL}"
+    app = create_app(settings)
     async with (
-        serve(create_app(settings)) as client,
+        serve(app) as client,
         TopicReader(kafka_bootstrap, topics.SCHOOLS, district_id) as schools,
     ):
         unknown = await client.get(f"{school}/attendance-target", params={"schoolYear": 2022})
@@ -154,7 +156,8 @@ async def test_a_school_below_target_emits_once_per_dip_and_once_per_recovery(se
                     return got.status_code == 200 and got.json()["lastDay"] == through.isoformat()
 
                 await until(reviewed)
-        dipped = list(await schools.settle(quiet=2))
+        await settled(kafka_bootstrap, apps=[app])
+        dipped = list(await schools.read_to_end())
         twice = (await client.get(f"{school}/attendance-target", params={"schoolYear": 2022})).json()
 
         corrections = Feed(district_id, SCHOOL).daily("s1", D[13], PRESENT).daily("s2", D[13], PRESENT)
@@ -222,9 +225,11 @@ async def test_redelivered_events_and_a_restart_emit_no_second_dip(settings, kaf
         await _applied(client, district_id, {"s1": (1, 1), "s2": (1, 1), "s3": (1, 1), "s4": (0, 0), "s5": (0, 0)})
         await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages(feed.events[records:]))
         first = list(await schools.wait_for(lambda m: len(m) == 1))
-    async with serve(create_app(settings)), TopicReader(kafka_bootstrap, topics.SCHOOLS, district_id) as schools:
+    restarted = create_app(settings)
+    async with serve(restarted), TopicReader(kafka_bootstrap, topics.SCHOOLS, district_id) as schools:
         await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages())  # every event again, after a restart
-        again = await schools.settle(quiet=3)
+        await settled(kafka_bootstrap, apps=[restarted])
+        again = await schools.read_to_end()
     assert _seen(first) == [(BELOW_TARGET, D[0], D[9], 0.94)]  # 47 of 50 days attended
     assert again == first
 
@@ -244,8 +249,9 @@ async def test_a_close_applied_over_several_batches_is_reviewed_once_all_its_stu
     close = Feed(district_id, SCHOOL).close_school(list(STUDENTS), D[10], [D[10]]).events
     late = Feed(district_id, SCHOOL).daily("s4", D[10], UNEXCUSED).daily("s5", D[10], UNEXCUSED).events + close[3:]
     school = f"/v1/districts/{district_id}/schools/{SCHOOL}/attendance-target"
+    app = create_app(settings)
     async with (
-        serve(create_app(settings)) as client,
+        serve(app) as client,
         TopicReader(kafka_bootstrap, topics.SCHOOLS, district_id) as schools,
     ):
         await publish(kafka_bootstrap, topics.ATTENDANCE, feed.messages())
@@ -266,7 +272,8 @@ async def test_a_close_applied_over_several_batches_is_reviewed_once_all_its_stu
             return got if got["lastDay"] == D[10].isoformat() else None
 
         target = await until(reviewed)
-        seen = await schools.settle(quiet=2)
+        await settled(kafka_bootstrap, apps=[app])
+        seen = await schools.read_to_end()
 
     # Through D9: D0's three absences and D1's, 46/50. Through D10: D1's and the two on D10, 47/50, still below;
     # reviewed with s1-s3's closes alone it would be 49/50, a recovery, and a second dip after.

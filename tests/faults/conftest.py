@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
+from fastapi import FastAPI
 import pytest
 
 from eligibility.app import create_app as eligibility_app
@@ -23,6 +24,7 @@ from plans.app import create_app as plans_app
 from plans.settings import Settings as PlansSettings
 from tests.support.broker import private_bootstrap
 from tests.support.outside import notifications_settings
+from tests.support.consumers import settled
 from tests.support.stack import serve, serve_http
 
 
@@ -35,6 +37,12 @@ class Stack:
     eligibility: httpx.AsyncClient
     plans: httpx.AsyncClient
     notifications: httpx.AsyncClient
+    apps: list[FastAPI]
+    """The four apps, running: what `settled` waits on."""
+
+    async def settled(self) -> None:
+        """Every consumer group of the four has read its topics and every outbox is empty."""
+        await settled(self.bootstrap, apps=self.apps, timeout=180)
 
 
 @pytest.fixture(scope="session")
@@ -60,4 +68,4 @@ async def stack(kafka_bootstrap, databases) -> AsyncIterator[Stack]:
             ingest_url=str(sis.base_url).rstrip("/"), hold_seconds=3600, **common,
         ))  # fmt: skip
         async with serve(notifications) as families:
-            yield Stack(kafka_bootstrap, urls, sis, rules, caseload, families)
+            yield Stack(kafka_bootstrap, urls, sis, rules, caseload, families, [ingest, eligibility, plans, notifications])

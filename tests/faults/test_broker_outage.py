@@ -19,6 +19,7 @@ from ingest.settings import Settings as IngestSettings
 from rollcall_shared import topics
 from tests.faults.sis import Term, once_each, post, published_record
 from tests.support.broker import PrivateBroker
+from tests.support.consumers import settled
 from tests.support.stack import TopicReader, serve
 
 pytestmark = pytest.mark.integration
@@ -55,9 +56,9 @@ async def test_records_accepted_while_the_broker_is_down_reach_eligibility_once_
             answers = [await post(sis, district_id, "studentSchoolAssociations", term.enrollments)]
             answers += [await post(sis, district_id, "studentSchoolAttendanceEvents", day)
                         for day in term.by_day[:BEFORE_OUTAGE]]  # fmt: skip
-            await thresholds.wait_for(lambda seen: {m["eventId"] for m in seen} >= set(before_outage))
-            crossed_before = await thresholds.settle(quiet=1)
-            published_before = await attendance.settle(quiet=1)
+            await settled(broker.url, apps=[ingest, eligibility])
+            crossed_before = await thresholds.read_to_end()
+            published_before = await attendance.read_to_end()
 
         broker.stop()
         during = [await post(sis, district_id, "studentSchoolAttendanceEvents", day)
@@ -68,11 +69,9 @@ async def test_records_accepted_while_the_broker_is_down_reach_eligibility_once_
         broker.start()
         async with TopicReader(broker.url, topics.ATTENDANCE, district_id) as attendance, \
                 TopicReader(broker.url, topics.THRESHOLDS, district_id) as thresholds:
-            await thresholds.wait_for(
-                lambda seen: {m["eventId"] for m in seen + crossed_before} >= set(expected), timeout=90
-            )
-            crossed_after = await thresholds.settle(quiet=3)
-            published_after = await attendance.settle(quiet=1)
+            await settled(broker.url, apps=[ingest, eligibility], timeout=180)
+            crossed_after = await thresholds.read_to_end()
+            published_after = await attendance.read_to_end()
 
     posted_during = [record for day in term.by_day[BEFORE_OUTAGE:] for record in day]
     assert [answer.status_code for answer in answers + during] == [200] * (len(answers) + len(during))

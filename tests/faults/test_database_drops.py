@@ -121,13 +121,13 @@ async def test_sessions_ended_mid_transaction_lose_nothing_and_double_nothing(st
         failed = [chunk for chunk, answer in zip(chunks, answers) if answer.status_code != 200]
         resent = [await until(lambda chunk=chunk: _stored(stack.ingest, district_id, chunk), 30) for chunk in failed]
 
-        await thresholds.wait_for(lambda seen: {m["eventId"] for m in seen} >= set(expected), timeout=120)
-        crossings = once_each(await thresholds.settle(quiet=3))
+        await stack.settled()
+        crossings = once_each(await thresholds.read_to_end())
         wanted = expected_cases(list(crossings.values()))
         cases = await until(lambda: cases_as(stack.plans, f"/v1/districts/{district_id}", wanted), 90)
-        case_events = once_each(await published.settle(quiet=2))
-        events = once_each(await attendance.settle(quiet=1))
-        dead_letters = await dead.settle(quiet=0.5)
+        case_events = once_each(await published.read_to_end())
+        events = once_each(await attendance.read_to_end())
+        dead_letters = await dead.read_to_end()
 
     assert enrolled.status_code == 200
     assert answers[0].status_code == 503 and _clean_failure(answers[0]), answers[0].text
@@ -182,8 +182,8 @@ async def test_a_session_ended_as_eligibility_writes_its_crossings_leaves_them_t
             await publish(stack.bootstrap, topics.ATTENDANCE, feed.messages())
             ended = await until(lambda: sessions.end(WRITING_EVENTS), 30)
         sessions.close()
-        await thresholds.wait_for(lambda seen: {m["eventId"] for m in seen} >= set(expected), timeout=30)
-        crossings = once_each(await thresholds.settle(quiet=2))
+        await stack.settled()
+        crossings = once_each(await thresholds.read_to_end())
 
     assert ended == 1
     assert set(crossings) == set(expected) and len(expected) == 3

@@ -125,8 +125,8 @@ async def test_a_poison_message_is_set_aside_and_the_next_one_on_its_partition_s
     async with TopicReader(stack.bootstrap, topics.DEAD_LETTER, district_id) as dead:
         await publish(stack.bootstrap, topic, [(key, value)])
         assert await acted(stack, district_id)
-        await dead.wait_for(lambda seen: any(h["x-dead-letter-consumer"].startswith(consumer) for h in dead.headers))
-        await dead.settle(quiet=1)
+        await stack.settled()
+        await dead.read_to_end()
 
     [headers] = [h for h in dead.headers if h["x-dead-letter-consumer"].startswith(consumer)]
     assert headers["x-dead-letter-source"].startswith(f"{topic}/")

@@ -23,7 +23,8 @@ from plans.settings import Settings as PlansSettings
 from rollcall_dev.district import DayClosed, District
 from rollcall_shared import topics
 from tests.support.cases import expected_cases
-from tests.support.stack import TopicReader, every_item, serve, serve_http, settled
+from tests.support.consumers import settled
+from tests.support.stack import TopicReader, every_item, serve, serve_http
 
 pytestmark = pytest.mark.integration
 

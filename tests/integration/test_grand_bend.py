@@ -18,7 +18,8 @@ from ingest.app import create_app as ingest_app
 from ingest.settings import Settings as IngestSettings
 from rollcall_shared import topics
 from tests.support.grand_bend import daily_records, load_school_year, session_weekdays
-from tests.support.stack import TopicReader, serve, settled
+from tests.support.consumers import settled
+from tests.support.stack import TopicReader, serve
 
 pytestmark = pytest.mark.integration
 

@@ -28,7 +28,8 @@ from rollcall_shared import topics
 from tests.support.cases import expected_cases
 from tests.support.grand_bend import FILES, NS, daily_records, load_school_year, post_interchange
 from tests.support.process import free_port
-from tests.support.stack import TopicReader, every_item, serve, serve_http, settled
+from tests.support.consumers import settled
+from tests.support.stack import TopicReader, every_item, serve, serve_http
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,8 @@ from rollcall_shared import topics
 from rollcall_shared.events import OutreachStatusChanged, ThresholdChanged, deterministic_id
 from tests.notifications.family import change
 from tests.support.events import Feed
-from tests.support.stack import publish, settled, until
+from tests.support.consumers import settled
+from tests.support.stack import publish, until
 
 SCHOOL = "255901001"
 

@@ -11,7 +11,8 @@ import pytest
 from rollcall_shared import topics
 from tests.notifications.family import change
 from tests.support.process import ServiceProcess
-from tests.support.stack import TopicReader, every_item, publish, settled, until
+from tests.support.consumers import settled
+from tests.support.stack import TopicReader, every_item, publish, until
 from tests.support.auth import EVERY_SCOPE
 
 pytestmark = pytest.mark.integration

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+
+from fastapi import FastAPI
 
 from kafka.admin import OffsetSpec
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
-from rollcall_shared.broker import admin_client, consumer_lag, partitions_of
+from rollcall_shared.broker import admin_client, consumer_lag, consumer_lags, partitions_of
 from tests.support.stack import until
 
 
@@ -49,6 +52,40 @@ def sql(database_url: str, statement: str) -> int:
 async def outbox_sent(database_url: str, timeout: float = 60) -> None:
     """Wait until the service's outbox is empty: everything it wrote is on the broker."""
     await until(lambda: sql(database_url, "SELECT count(*) FROM outbox") == 0, timeout)
+
+
+async def settled(
+    bootstrap: str,
+    *,
+    apps: Iterable[FastAPI] = (),
+    groups: Iterable[tuple[str, str]] = (),
+    databases: Iterable[str] = (),
+    timeout: float = 120,
+) -> None:
+    """Wait until the services have nothing left to do: every consumer group has read every message of its topic (lag
+    0) and every outbox is empty, at one moment. A batch in hand shows as lag, its results as outbox rows, and rows
+    relayed as the next group's lag, so the pipeline is quiet only when all are zero together.
+
+    `apps`: services running in this process (their groups and outboxes are read from them); `groups` and
+    `databases`: (group, topic) pairs and the database URLs of services running as processes.
+    """
+    apps = list(apps)
+    watched = list(groups) + [
+        (subscriber.group_id, topic) for app in apps if app.state.runtime.broker is not None
+        for subscriber in app.state.runtime.broker.subscribers for topic in subscriber.topic_names
+    ]  # fmt: skip
+    urls = list(databases)
+
+    async def waiting() -> int:
+        rows = [(await app.state.runtime.relay.backlog())[0] for app in apps]
+        rows += [await asyncio.to_thread(sql, url, "SELECT count(*) FROM outbox") for url in urls]
+        lags = await asyncio.to_thread(consumer_lags, bootstrap, watched) if watched else {}
+        return sum(rows) + sum(sum(by_partition.values()) for by_partition in lags.values())
+
+    async def quiet() -> bool:
+        return await waiting() == 0 and await waiting() == 0  # twice: nothing was in flight between the reads
+
+    await until(quiet, timeout)
 
 
 def counter(metrics: str, name: str, **labels: str) -> float:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -15,9 +15,6 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
-
-from rollcall_shared.broker import consumer_lags
 
 from tests.support.auth import EVERY_SCOPE
 from tests.support.process import free_port
@@ -142,49 +139,6 @@ class TopicReader:
                 raise AssertionError(f"the topic {self.topic} was not read to its end after {timeout}s")
             await self.poll()
         return self.messages
-
-
-async def settled(
-    bootstrap: str,
-    *,
-    apps: Iterable[FastAPI] = (),
-    groups: Iterable[tuple[str, str]] = (),
-    databases: Iterable[str] = (),
-    timeout: float = 120,
-) -> None:
-    """Wait until the services have nothing left to do: every consumer group has read every message of its topic (lag
-    0) and every outbox is empty, at one moment. A batch in hand shows as lag, its results as outbox rows, and rows
-    relayed as the next group's lag, so the pipeline is quiet only when all are zero together.
-
-    `apps`: services running in this process (their groups and outboxes are read from them); `groups` and
-    `databases`: (group, topic) pairs and the database URLs of services running as processes.
-    """
-    apps = list(apps)
-    watched = list(groups) + [
-        (subscriber.group_id, topic) for app in apps if app.state.runtime.broker is not None
-        for subscriber in app.state.runtime.broker.subscribers for topic in subscriber.topic_names
-    ]  # fmt: skip
-    urls = [url.replace("postgresql://", "postgresql+psycopg://", 1) for url in databases]
-
-    async def waiting() -> int:
-        rows = [(await app.state.runtime.relay.backlog())[0] for app in apps]
-        rows += [await asyncio.to_thread(_outbox_rows, url) for url in urls]
-        lags = await asyncio.to_thread(consumer_lags, bootstrap, watched) if watched else {}
-        return sum(rows) + sum(sum(by_partition.values()) for by_partition in lags.values())
-
-    async def quiet() -> bool:
-        return await waiting() == 0 and await waiting() == 0  # twice: nothing was in flight between the reads
-
-    await until(quiet, timeout)
-
-
-def _outbox_rows(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM outbox")).scalar_one()
-    finally:
-        engine.dispose()
 
 
 async def until(check: Callable[[], Any], timeout: float = 30) -> Any:
