@@ -1,8 +1,8 @@
 """A mail server and an SMS provider that are slow past the timeout or fail: tried again later, never sent twice.
 
 Notifications gives each provider 1 s; the stand-ins stall for 2. An item the provider did not take
-waits `RETRY_AFTER` (a minute in production, a second here) and goes again; the provider's counts say
-how many messages a family received. A text goes again under the same idempotency key, so a provider
+waits `NOTIFICATIONS_RETRY_FIRST_SECONDS` (a minute in production, a second here), twice that after a
+second call, and so on, and goes again; the provider's counts say how many messages a family received. A text goes again under the same idempotency key, so a provider
 that took it but answered late hands back the first message. An email handed over but never
 confirmed is not sent again (SMTP has no idempotency key): it is marked failed, as after a crash.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -21,7 +20,6 @@ import pytest
 from ingest.app import create_app as ingest_app
 from ingest.settings import Settings as IngestSettings
 from notifications.app import create_app as notifications_app
-from notifications.outreach import dispatch
 from rollcall_shared import topics
 from tests.notifications.family import change, contact, household_known, lives_with, post_roster, student
 from tests.support.outside import (
@@ -33,7 +31,7 @@ from tests.support.stack import publish, serve_http, until
 pytestmark = pytest.mark.integration
 
 TIMEOUT, STALL = 1.0, 2.0
-RETRY_AFTER = timedelta(seconds=1)
+RETRY_FIRST = 1.0
 FINAL = ("sent", "delivered", "failed")
 
 
@@ -53,9 +51,8 @@ async def providers(kafka_bootstrap, databases, tmp_path_factory):
     run = uuid.uuid4().hex[:6]
     common = {"kafka_bootstrap_servers": kafka_bootstrap, "outbox_poll_seconds": 0.05}
     ingest = ingest_app(IngestSettings(database_url=databases.create(f"fs_ingest_{run}", migrate="ingest"), **common))
-    with pytest.MonkeyPatch.context() as patch, SlowMailServer(STALL) as mail, \
+    with SlowMailServer(STALL) as mail, \
             running_sms_gateway(tmp_path_factory.mktemp("sms"), callback_delay=2 * STALL) as gateway:
-        patch.setattr(dispatch, "RETRY_AFTER", RETRY_AFTER)
         sms = FlakySmsProvider(gateway, STALL)
         async with serve_http(sms.app) as front, serve_http(ingest) as sis:
             port = free_port()
@@ -65,6 +62,7 @@ async def providers(kafka_bootstrap, databases, tmp_path_factory):
                 public_url=f"http://127.0.0.1:{port}", smtp_host=mail.host, smtp_port=mail.port,
                 sms_base_url=f"{str(front.base_url).rstrip('/')}/v1", sms_account=SMS_ACCOUNT, sms_token=SMS_TOKEN,
                 smtp_timeout_seconds=TIMEOUT, sms_timeout_seconds=TIMEOUT, hold_seconds=0, dispatch_poll_seconds=0.1,
+                retry_first_seconds=RETRY_FIRST,
                 **common,
             ))  # fmt: skip
             async with serve_http(notifications, port=port) as families:
@@ -92,8 +90,9 @@ async def _message_done(providers: Providers, base: str) -> dict[str, Any] | Non
 
 
 def spaced(attempts: list[float]) -> bool:
-    """Each attempt came at least the retry delay after the one before: no tight loop."""
-    return all(later - earlier >= RETRY_AFTER.total_seconds() * 0.9 for earlier, later in pairwise(attempts))
+    """Each attempt came at least the retry delay after the one before, a delay that doubles: no tight loop."""
+    gaps = [later - earlier for earlier, later in pairwise(attempts)]
+    return all(gap >= RETRY_FIRST * 2**n * 0.9 for n, gap in enumerate(gaps))
 
 
 async def test_a_mail_server_slow_to_answer_before_taking_the_message_gets_it_once_on_the_third_try(
@@ -117,7 +116,7 @@ async def test_a_mail_server_slow_to_confirm_a_message_it_kept_does_not_get_it_a
     before = len(providers.mail.attempts)
 
     item = await reach(providers, district_id, email=address)
-    await asyncio.sleep(TIMEOUT + 2 * RETRY_AFTER.total_seconds())  # time enough for a try it must not make
+    await asyncio.sleep(TIMEOUT + 2 * RETRY_FIRST)  # time enough for a try it must not make
 
     assert [mail["To"] for mail in providers.mail.messages()].count(address) == 1, "the family got the email twice"
     assert len(providers.mail.attempts) - before == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from notifications.channels import Rejected, Unavailable
-from notifications.channels.email import Email, EmailSender
+from notifications.channels.email import Email, EmailSender, valid_address
 from rollcall_dev.mailbox import Mailbox
 
 from tests.support.outside import notifications_settings, running_mailbox
@@ -92,3 +92,24 @@ async def test_a_mail_server_that_never_greets_is_unavailable() -> None:
 
         with pytest.raises(Unavailable, match="in time"):
             await EmailSender(settings).send(_email())
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["guardian@families.example\r\nBcc: everyone@elsewhere.example", "a@families.example, b@families.example",
+     "Ana Reyes <ana@families.example>", "ana.families.example", ""],
+)  # fmt: skip
+async def test_an_address_that_is_not_one_address_is_refused_before_any_mail_server_is_asked(
+    mailbox: Mailbox, address: str
+) -> None:
+    with pytest.raises(Rejected) as refused:
+        await EmailSender(notifications_settings(mailbox=mailbox)).send(_email(to=address))
+
+    assert valid_address(address) is None
+    assert "families" not in str(refused.value)
+    assert mailbox.messages() == []
+
+
+def test_a_plain_or_international_address_is_valid() -> None:
+    assert valid_address("ana.reyes@families.example") == "ana.reyes@families.example"
+    assert valid_address("josé@exámple.org") == "josé@exámple.org"

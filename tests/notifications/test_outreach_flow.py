@@ -46,6 +46,10 @@ class Stack:
         """Each service's database URL, to read what it holds with plain SQL."""
         self.base = f"/v1/districts/{district_id}"
 
+    def elsewhere(self, district_id: str) -> Stack:
+        """Another district on the same services."""
+        return Stack(district_id, self.ingest, self.notifications, self.mailbox, self.sms, self.bootstrap, self.stores)
+
     async def roster(self, students=(), contacts=(), links=()) -> None:
         for resource, documents in (("students", students), ("contacts", contacts), ("studentContactAssociations", links)):
             if documents:
@@ -243,6 +247,31 @@ async def test_stop_opts_a_number_out_at_once(stack: Stack):
 
     assert items["sms"]["status"] == "suppressed" and "opted out" in items["sms"]["reason"]
     assert not [text for text in stack.sms.messages() if text["to"] == "+14155550130"]
+
+
+async def test_stop_to_our_number_stops_texts_from_every_district_sending_from_it_until_start(stack: Stack):
+    west = stack.elsewhere(f"{stack.district_id}-west")
+    answer = await west.notifications.put(f"{west.base}/settings", json={"quietHours": {}, "printTime": None})
+    assert answer.status_code == 200, answer.text
+    for district, student_id, contact_id in ((stack, "700090", "900090"), (west, "700091", "900091")):
+        await district.roster(
+            students=[student(student_id, "Maya", "Ortiz")],
+            contacts=[contact(contact_id, "Lucia", "Ortiz", mobile="(415) 555-0190")],
+            links=[lives_with(student_id, contact_id)],
+        )
+        await district.known(student_id)
+
+    await stack.reply("+14155550190", "STOP")  # to the number every district sends from
+    await west.cross(change(west.district_id, "700091", "chronic-risk"))
+    stopped = await west.statuses("700091", 2)
+    await west.reply("+14155550190", "START")
+    await stack.cross(change(stack.district_id, "700090", "chronic-risk"))
+    resumed = await stack.statuses("700090", 2)
+
+    assert stopped["sms"]["status"] == "suppressed" and "opted out" in stopped["sms"]["reason"]
+    assert resumed["sms"]["status"] in ("sent", "delivered")
+    [text] = [text for text in stack.sms.messages() if text["to"] == "+14155550190"]
+    assert "Maya" in text["body"]
 
 
 async def test_no_contact_on_file_suppresses_and_severe_chronic_sends_nothing(stack: Stack):

@@ -39,8 +39,10 @@ async def test_a_restart_mid_send_sends_no_text_or_email_twice(kafka_bootstrap, 
                 "NOTIFICATIONS_SMTP_HOST": mailbox.host, "NOTIFICATIONS_SMTP_PORT": str(mailbox.port),
                 "NOTIFICATIONS_SMS_BASE_URL": sms.base_url, "NOTIFICATIONS_SMS_ACCOUNT": SMS_ACCOUNT,
                 "NOTIFICATIONS_SMS_TOKEN": SMS_TOKEN,
-                "NOTIFICATIONS_HOLD_SECONDS": "0", "NOTIFICATIONS_IN_DOUBT_SECONDS": "2",
-                "NOTIFICATIONS_DISPATCH_BATCH_SIZE": "10", "NOTIFICATIONS_DISPATCH_POLL_SECONDS": "0.1",
+                "NOTIFICATIONS_HOLD_SECONDS": "0", "NOTIFICATIONS_IN_DOUBT_SECONDS": "6",
+                "NOTIFICATIONS_DISPATCH_CLAIM_SIZE": "5", "NOTIFICATIONS_DISPATCH_POLL_SECONDS": "0.1",
+                # Two calls at a time: the kill lands while families are still being reached.
+                "NOTIFICATIONS_SEND_CONCURRENCY": "2",
             }, tmp_path)  # fmt: skip
             notifications.env["NOTIFICATIONS_PUBLIC_URL"] = notifications.url
             notifications.start()

@@ -1,11 +1,11 @@
-"""When texts and emails may go out: quiet hours in the district's time zone."""
+"""When texts and emails may go out: quiet hours in the district's time zone, and again after a provider's outage."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
 from notifications.districts.schemas import DistrictSettingsBody, QuietHours
-from notifications.outreach.schedule import send_after
+from notifications.outreach.schedule import retry_after, send_after
 
 DEFAULTS = DistrictSettingsBody(time_zone="America/Los_Angeles")
 
@@ -43,3 +43,11 @@ def test_a_district_sets_quiet_hours_for_email_too() -> None:
 
     assert send_after(evening, channel="email", settings=settings) == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
     assert send_after(evening, channel="sms", settings=settings) == evening
+
+
+def test_the_wait_after_a_provider_did_not_take_a_message_doubles_up_to_its_most() -> None:
+    waits = [retry_after(attempts, first=60, most=3600).total_seconds() for attempts in range(1, 10)]
+
+    for attempts, wait in enumerate(waits[:6], start=1):
+        assert 60 * 2 ** (attempts - 1) <= wait <= 60 * 2 ** (attempts - 1) * 1.25
+    assert waits[6:] == [3600.0] * 3

@@ -197,9 +197,13 @@ def test_an_unreadable_status_callback_is_refused(form: dict[str, str]) -> None:
         parse_status(form)
 
 
-def test_an_inbound_reply_names_its_sender_in_e164() -> None:
-    inbound = parse_inbound({"From": "+1 (201) 555-0123", "To": "+15550100000", "Body": " Stop "})
-    assert inbound == Inbound(from_number="+12015550123", body=" Stop ")
+def test_an_inbound_reply_names_its_sender_and_our_number_in_e164() -> None:
+    inbound = parse_inbound({"From": "+1 (201) 555-0123", "To": "(555) 010-0000", "Body": " Stop "})
+    assert inbound == Inbound(from_number="+12015550123", to_number="+15550100000", body=" Stop ")
+
+
+def test_an_inbound_reply_without_our_number_says_so() -> None:
+    assert parse_inbound({"From": "+12015550123", "Body": "STOP"}).to_number is None
 
 
 @pytest.mark.parametrize(

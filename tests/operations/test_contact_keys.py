@@ -50,6 +50,8 @@ INDEX_KEY = "index-key-of-the-test"
 GUARDIAN = contact("900001", "Marisol", "Reyes", mobile="(415) 555-0101", email="marisol@example.org", language="spa")
 STUDENT = student("700001", "Ana", "Reyes")
 NUMBER = "+14155550101"
+SENDER = "+15550100000"
+"""The sending number of the settings' default, which the migrations file earlier opt-outs under."""
 DETAILS = ("Marisol", "Reyes", "Ana", "12 Elm Street", "marisol@example.org", NUMBER, "555-0101")
 ENCRYPTED = {
     "notifications": ("student", "guardian", "sms_opt_out", "outreach_item"),
@@ -107,7 +109,7 @@ async def write_family(urls: dict[str, str], district_id: str, keys: str) -> Non
         links = [lives_with("700001", "900001")]
         documents = {"students": [STUDENT], "contacts": [GUARDIAN], "studentContactAssociations": links}
         await refresh(session, district_id=district_id, documents=documents, now=now)
-        await outreach.opt_out(session, district_id, NUMBER, now)
+        await outreach.opt_out(session, sender=SENDER, phone=NUMBER, district_id=district_id, now=now)
     async with opened(urls["ingest"], keys) as database, database.transaction() as session:
         intake = Intake(session, district_id=district_id, batch_size=10)
         await intake.add("contacts", GUARDIAN)
@@ -120,7 +122,7 @@ async def read_family(urls: dict[str, str], district_id: str, keys: str, index_k
     async with opened(urls["notifications"], keys, index_key) as database, database.transaction() as session:
         guardian = (await roster.guardians(session, district_id, ["900001"]))["900001"]
         pupil = (await roster.students(session, district_id, ["700001"]))["700001"]
-        stopped = await outreach.opted_out(session, district_id, NUMBER)
+        stopped = await outreach.opted_out(session, sender=SENDER, phone=NUMBER)
     async with opened(urls["ingest"], keys) as database, database.transaction() as session:
         documents = await read_roster(session, district_id=district_id, student_ids={"700001"}, contact_ids={"900001"})
     return {

@@ -135,10 +135,11 @@ class SlowMailServer:
 
     `stall("before", n)`: the next `n` sessions wait `seconds` before answering MAIL FROM (nothing handed
     over yet); `stall("after", n)`: they keep the message, then wait `seconds` before confirming it.
+    With `pace`, every message is confirmed `pace` seconds after it was kept, as a busy server does.
     """
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: float, *, pace: float = 0.0) -> None:
+        self.seconds, self.pace = seconds, pace
         self.host, self.port = "127.0.0.1", free_port()
         self.attempts: list[float] = []
         """When each session began its message (MAIL FROM), by the monotonic clock."""
@@ -162,6 +163,7 @@ class SlowMailServer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self._kept.append(envelope.original_content or envelope.content)
         await self._maybe_stall("after")
+        await asyncio.sleep(self.pace)
         return "250 2.0.0 Kept"
 
     async def _maybe_stall(self, when: str) -> None:
@@ -181,13 +183,16 @@ class FlakySmsProvider:
     """An SMS provider's front that passes texts on to `gateway`, and fails when told to (`app`, to serve).
 
     `fail("500", n)`: the next `n` texts are answered 500 and not passed on; `fail("late", n)`: they are
-    passed on, then answered `seconds` later, after the caller has given up.
+    passed on, then answered `seconds` later, after the caller has given up. With `pace`, every text is
+    passed on `pace` seconds after it came, as a busy provider answers.
     """
 
-    def __init__(self, gateway: SmsGatewayServer, seconds: float) -> None:
-        self.gateway, self.seconds = gateway, seconds
+    def __init__(self, gateway: SmsGatewayServer, seconds: float, *, pace: float = 0.0) -> None:
+        self.gateway, self.seconds, self.pace = gateway, seconds, pace
         self.attempts: list[float] = []
         """When each text was posted, by the monotonic clock."""
+        self.posts: list[dict[str, str]] = []
+        """Each text as posted: its `Idempotency-Key` and `StatusCallback`."""
         self._plan: deque[str] = deque()
         self.app = FastAPI()
         self.app.post("/v1/Messages")(self._message)
@@ -197,7 +202,10 @@ class FlakySmsProvider:
 
     async def _message(self, request: Request) -> Response:
         self.attempts.append(time.monotonic())
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        self.posts.append({"key": request.headers.get("idempotency-key", ""), "callback": form.get("StatusCallback", "")})
         trouble = self._plan.popleft() if self._plan else None
+        await asyncio.sleep(self.pace)
         if trouble == "500":
             return Response('{"code": 20500, "status": 500}', status_code=500, media_type="application/json")
         passed = {name: value for name, value in request.headers.items()

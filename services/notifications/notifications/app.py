@@ -47,7 +47,8 @@ async def resources(rt: Runtime) -> AsyncIterator[None]:
                 auth=DistrictTokens(settings.own_keys(), issuer="notifications", subject="notifications",
                                     scopes=[Scope.ROSTER_READ], audience=["ingest"]),  # fmt: skip
             ),
-            planner=Planner(default_time_zone=settings.time_zone, hold=timedelta(seconds=settings.hold_seconds)),
+            planner=Planner(default_time_zone=settings.time_zone, sms_from=settings.sms_from,
+                            hold=timedelta(seconds=settings.hold_seconds)),  # fmt: skip
         )
         dispatcher = Dispatcher(
             database=rt.database,

@@ -1,10 +1,12 @@
 """Notifications settings, read from `NOTIFICATIONS_*` environment variables."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from rollcall_shared.encryption import BlindIndexSettings
 from rollcall_shared.settings import ServiceSettings, TokenSigningSettings
+
+from notifications.channels.sms import sending_number
 
 
 class Settings(ServiceSettings, TokenSigningSettings, BlindIndexSettings):
@@ -42,16 +44,29 @@ class Settings(ServiceSettings, TokenSigningSettings, BlindIndexSettings):
     sms_account: str = "rollcall"
     sms_token: SecretStr = SecretStr("local")
     sms_from: str = "+15550100000"
+    """The number every district's texts are sent from; a STOP to it stops texts from all of them."""
     sms_timeout_seconds: float = 10.0
 
     time_zone: str = "America/Los_Angeles"
     """A district's time zone until its settings name another."""
-    dispatch_poll_seconds: float = 1.0
-    dispatch_batch_size: int = 200
     hold_seconds: float = 60.0
     """Texts and emails wait this long after a crossing, so siblings crossing together get one message."""
+
+    dispatch_poll_seconds: float = 1.0
+    """How often a sender looks for due items when the last look found none."""
+    dispatch_claim_size: int = Field(5, ge=1)
+    """Items (households' messages, letters) one claim takes and renders in one short transaction."""
+    send_concurrency: int = Field(10, ge=1)
+    """Provider calls under way at once in one process; N replicas make N times as many."""
     in_doubt_seconds: float = 60.0
-    """An item in flight this long belongs to a sender that stopped (longer than any provider timeout)."""
+    """An item in flight this long belongs to a sender that stopped: longer than any provider call, which is cut
+    off at half of it."""
+    retry_first_seconds: float = 60.0
+    """The wait after the first call a provider did not take; it doubles with each further one."""
+    retry_max_seconds: float = 3600.0
+    """The longest wait between two calls for one item."""
+    outage_max_seconds: float = 30.0
+    """The longest pause of the sender while the database does not answer (it doubles from the poll interval)."""
 
     template_seconds: float = Field(1.0, gt=0)
     """The longest a district's template may take to write one message (or the sample, when saved)."""
@@ -68,3 +83,9 @@ class Settings(ServiceSettings, TokenSigningSettings, BlindIndexSettings):
     def max_characters(self) -> dict[str, int]:
         """The longest message a district's template may write, per channel."""
         return {"letter": self.letter_max_characters, "email": self.email_max_characters, "sms": self.sms_max_characters}
+
+    @field_validator("sms_from")
+    @classmethod
+    def _e164(cls, number: str) -> str:
+        """Written as the provider writes it in an inbound reply's `To`, so opt-outs are found under it."""
+        return sending_number(number)

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import aiosmtplib
+from email_validator import EmailNotValidError, validate_email
 
 from notifications.channels.errors import ChannelError, InDoubt, Rejected, Unavailable
 from notifications.settings import Settings
@@ -28,6 +29,14 @@ class Email:
     """BCP 47 tag of the subject and body, e.g. `es`."""
 
 
+def valid_address(raw: str) -> str | None:
+    """`raw` normalised when it is one email address and nothing else (no name, no line break), else None."""
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:  # its message quotes the address: never pass it on
+        return None
+
+
 class EmailSender:
     """Hands each email to the district's SMTP server (settings `smtp_*` and `email_from`)."""
 
@@ -37,6 +46,8 @@ class EmailSender:
     async def send(self, email: Email) -> None:
         """Deliver to the SMTP server; raises `Rejected` (5xx), `Unavailable` (down, 4xx) or `InDoubt` (unconfirmed)."""
         settings = self._settings
+        if valid_address(email.to) is None:  # a line break would add headers of the sender's choosing
+            raise Rejected("the email address is not a valid address")
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         try:
             async with _Client(

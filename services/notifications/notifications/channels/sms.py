@@ -14,14 +14,16 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from notifications.channels.errors import Rejected, Unavailable
-from notifications.settings import Settings
+
+if TYPE_CHECKING:
+    from notifications.settings import Settings
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -70,6 +72,8 @@ class StatusReport:
 class Inbound:
     from_number: str
     """E.164."""
+    to_number: str | None
+    """Our number the family wrote to, as `sending_number` gives it; None when the form does not say."""
     body: str
 
 
@@ -160,8 +164,17 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
         raise UnreadableCallback("an inbound message needs a From phone number") from None
     return Inbound(
         from_number=phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        to_number=sending_number(form["To"]) if form.get("To") else None,
         body=form.get("Body") or "",
     )
+
+
+def sending_number(raw: str) -> str:
+    """One of our numbers as opt-outs are kept under it: E.164, or as written when it is no phone number."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(raw, "US"), PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return raw.strip()
 
 
 def is_opt_out(body: str) -> bool:

@@ -20,3 +20,5 @@ class LetterBatch(Base):
     print_date: Mapped[date] = mapped_column(Date)
     letters: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Every letter due at print time is in it; a letter due later waits for the school's next batch."""

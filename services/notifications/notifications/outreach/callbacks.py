@@ -54,6 +54,7 @@ async def delivery_report(
     if item is None or item.status in ("delivered", "failed"):
         return Response(status_code=204)
     now = datetime.now(UTC)
+    settings = request.app.state.runtime.settings
     item.provider_id = item.provider_id or report.provider_id
     changed = []
     if report.status == "delivered":
@@ -62,7 +63,7 @@ async def delivery_report(
     elif report.status == "failed":
         changed += await fail(
             session, item=item, reason=f"undeliverable: {report.error or 'no reason given'}",
-            default_time_zone=request.app.state.runtime.settings.time_zone, now=now,
+            default_time_zone=settings.time_zone, sms_from=settings.sms_from, now=now,
         )  # fmt: skip
     await publish_status_changes(session, changed)
     return Response(status_code=204)
@@ -70,10 +71,14 @@ async def delivery_report(
 
 @router.post("/inbound", status_code=204)
 async def reply(district_id: DistrictId, request: Request, session: Session) -> Response:
-    """A family's reply: STOP (and its synonyms) opts the number out, START opts it back in."""
+    """A family's reply: STOP (and its synonyms) opts the number out of texts from our number it wrote to, for
+    every district sending from it; START opts it back in."""
     inbound = parse_inbound(await _signed_form(request))
+    sender = inbound.to_number or request.app.state.runtime.settings.sms_from
     if is_opt_out(inbound.body):
-        await repository.opt_out(session, district_id, inbound.from_number, datetime.now(UTC))
+        await repository.opt_out(
+            session, sender=sender, phone=inbound.from_number, district_id=district_id, now=datetime.now(UTC)
+        )
     elif is_opt_in(inbound.body):
-        await repository.opt_in(session, district_id, inbound.from_number)
+        await repository.opt_in(session, sender=sender, phone=inbound.from_number)
     return Response(status_code=204)

@@ -1,51 +1,47 @@
-"""The sender: texts and emails to providers, letters into the day's print batches.
+"""The sender: texts and emails to providers, a few claimed at a time and several calls at once; letters into
+the day's print batches.
 
-An item is marked in flight and committed before its provider is called (the provider gets
-the item id as idempotency key), so a restart never sends it twice.
+Each process is one sender with an id of its own. A claim (one short transaction) takes a few due items
+with FOR UPDATE SKIP LOCKED, renders them and marks them in flight, held by this sender. Right before each
+provider call a compare-and-set commits that the item is still this sender's and still scheduled, and marks
+it in flight again from that moment: the in-doubt window counts from the call, and a call is cut off at
+half of it, so no other sender's recovery touches an item whose call may be under way. An item that lost
+its claim is not sent. The item id is the provider's idempotency key (SMS) and Message-ID (email).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import traceback
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rollcall_shared.consuming import unavailable
 from rollcall_shared.db import Database
 from rollcall_shared.outbox import OutboxRelay
 
-from notifications.channels.email import Email, EmailSender
-from notifications.channels.errors import InDoubt, Rejected, Unavailable
-from notifications.channels.sms import Sms, SmsGateway
+from notifications.channels.email import EmailSender
+from notifications.channels.sms import SmsGateway
 from notifications.content.templates import Templates
 from notifications.districts.service import settings_of, zone
-from notifications.letters.service import make_batches
+from notifications.letters import repository as letters
+from notifications.letters.service import print_due
 from notifications.outreach import repository
-from notifications.outreach.compose import compose, render, restored, stored
+from notifications.outreach.calls import Send, call_provider, record
+from notifications.outreach.claims import Claim, claim_due, take_back
 from notifications.outreach.models import OutreachItem
-from notifications.outreach.service import fail, fall_back, set_status
 from notifications.publishers import publish_status_changes
-from notifications.roster import repository as roster
 from notifications.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Send:
-    """One provider call to make, decided and committed before it is made."""
-
-    outreach_id: str
-    district_id: str
-    channel: str
-    to: str
-    subject: str | None
-    body: str
-    language: str
+Write = Callable[..., Awaitable[list[OutreachItem]]]
+"""A change made in a transaction of its own: `write(session, now=...)` returns the items whose status changed."""
 
 
 class Dispatcher:
@@ -58,6 +54,7 @@ class Dispatcher:
         templates: Templates,
         email: EmailSender,
         sms: SmsGateway,
+        sender_id: str | None = None,
     ) -> None:
         self.database = database
         self.relay = relay
@@ -65,176 +62,170 @@ class Dispatcher:
         self.templates = templates
         self.email = email
         self.sms = sms
+        self.sender_id = sender_id or uuid.uuid4().hex
+        self._calls: set[asyncio.Task[None]] = set()
+
+    @property
+    def call_limit(self) -> float:
+        """No provider call lasts longer (seconds): half the in-doubt window."""
+        return self.settings.in_doubt_seconds / 2
 
     async def run(self) -> None:
-        while True:
-            try:
-                worked = await self.tick(datetime.now(UTC))
-            except Exception as error:  # the message may quote family data: name the error and where only
-                where = error.__traceback__ and _last_frame(error)
-                log.error("dispatch round failed with %s at %s; trying again", type(error).__name__, where)
-                worked = 0
-            if not worked:
-                await asyncio.sleep(self.settings.dispatch_poll_seconds)
+        """Rounds until cancelled; a failed round (the database down) is tried again after a pause that doubles."""
+        pause = self.settings.dispatch_poll_seconds
+        try:
+            while True:
+                try:
+                    worked = await self.tick(datetime.now(UTC))
+                except Exception as error:
+                    if unavailable(error):
+                        log.warning("the database does not answer (%s); sending again in %.1fs", type(error).__name__,
+                                    pause)  # fmt: skip
+                    else:  # the message may quote family data: name the error and where only
+                        log.error("dispatch round failed with %s at %s; trying again in %.1fs",
+                                  type(error).__name__, _last_frame(error), pause)  # fmt: skip
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, self.settings.outage_max_seconds)
+                    continue
+                pause = self.settings.dispatch_poll_seconds
+                if not worked:
+                    await asyncio.sleep(pause)
+        finally:
+            await self._finish_calls()
 
     async def tick(self, now: datetime) -> int:
-        """One round: finish what a stopped sender left in flight, send what is due, print at print time."""
-        return await self._recover(now) + await self._send_due(now) + await self._print_due(now)
+        """One round: take back what a stopped sender left, start the calls of due items, print at print time.
+
+        The calls go on after it returns; `settled()` waits for them.
+        """
+        return await self._take_back(now) + await self._send_due(now) + await self._print_due(now)
+
+    async def settled(self) -> None:
+        """Every call started has ended and its answer is kept."""
+        while self._calls:
+            await asyncio.wait(set(self._calls))
 
     async def _send_due(self, now: datetime) -> int:
-        sends: list[Send] = []
+        if not (free := self._free()):
+            await asyncio.wait(set(self._calls), return_when=asyncio.FIRST_COMPLETED)
+            return 1
         async with self.database.transaction() as session:
-            due = await repository.due_messages(session, now=now, limit=self.settings.dispatch_batch_size)
-            changed: list[OutreachItem] = []
-            for _, group in itertools.groupby(sorted(due, key=_household_message), key=_household_message):
-                items = list(group)
-                # A sibling whose crossing came a moment later joins the message rather than follow it.
-                items += await repository.waiting_alike(session, items[0], [item.outreach_id for item in items])
-                carrier = items[0]
-                for merged in items[1:]:
-                    set_status(merged, "suppressed", "merged into one household message", now)
-                    merged.merged_into = carrier.outreach_id
-                    changed.append(merged)
-                send = await self._prepare(session, carrier, items, now, changed)
-                if send is not None:
-                    sends.append(send)
-            await publish_status_changes(session, changed)
-        self.relay.wake()
-        for send in sends:
-            await self._deliver(send)
-        return len(due)
+            claim = await claim_due(
+                session, sender_id=self.sender_id, settings=self.settings, templates=self.templates, now=now,
+                limit=min(free, self.settings.dispatch_claim_size),
+            )  # fmt: skip
+            await publish_status_changes(session, claim.changed)
+        return self._start(claim)
 
-    async def _prepare(
-        self, session, carrier: OutreachItem, items: list[OutreachItem], now: datetime, changed: list[OutreachItem]
-    ) -> Send | None:
-        settings = await settings_of(
-            session, district_id=carrier.district_id, default_time_zone=self.settings.time_zone
-        )
-        recipient = await roster.guardian(session, carrier.district_id, carrier.recipient_id)
-        to = None
-        if recipient is not None:
-            to = recipient.mobile if carrier.channel == "sms" else recipient.email
-        if to is not None and carrier.channel == "sms" and await repository.opted_out(session, carrier.district_id, to):
-            set_status(carrier, "suppressed", "the number opted out of texts", now)
-        elif to is None:
-            set_status(carrier, "suppressed", f"no {'mobile number' if carrier.channel == 'sms' else 'email'} on file", now)
-        if carrier.status == "suppressed":
-            changed.append(carrier)
-            changed.extend(await fall_back(session, item=carrier, default_time_zone=self.settings.time_zone, now=now))
-            return None
-        content = await compose(
-            session, items=items, recipient=recipient, settings=settings, today=now.astimezone(zone(settings)).date()
-        )
-        rendered = await render(
-            session, templates=self.templates, content=content, channel=carrier.channel, district_id=carrier.district_id
-        )
-        carrier.content = stored(content, rendered)
-        carrier.sending_since = now
-        return Send(
-            outreach_id=carrier.outreach_id,
-            district_id=carrier.district_id,
-            channel=carrier.channel,
-            to=to,
-            subject=rendered.subject,
-            body=rendered.body,
-            language=carrier.language,
-        )
+    async def _take_back(self, now: datetime) -> int:
+        if not (free := self._free()):
+            return 0
+        async with self.database.transaction() as session:
+            claim = await take_back(
+                session, sender_id=self.sender_id, settings=self.settings, now=now,
+                limit=min(free, self.settings.dispatch_claim_size),
+            )  # fmt: skip
+            await publish_status_changes(session, claim.changed)
+        return self._start(claim)
 
-    async def _deliver(self, send: Send) -> None:
-        provider_id, failure, retry, in_doubt = None, None, False, False
+    def _free(self) -> int:
+        return max(self.settings.send_concurrency - len(self._calls), 0)
+
+    def _start(self, claim: Claim) -> int:
+        """The claim's calls, each in a task of its own; returns how many items the claim settled or took."""
+        if claim.changed:
+            self.relay.wake()
+        for send in claim.sends:
+            task = asyncio.create_task(self.call(send), name=f"send-{send.outreach_id}")
+            self._calls.add(task)
+            task.add_done_callback(self._calls.discard)
+        return len(claim.sends) + len(claim.changed)
+
+    async def call(self, send: Send) -> None:
+        """The compare-and-set, the provider call and its answer kept; an item that lost its claim is not sent."""
         try:
-            if send.channel == "sms":
-                callback = (
-                    f"{self.settings.public_url.rstrip('/')}/v1/districts/{send.district_id}/sms/status"
-                    f"?outreachId={send.outreach_id}"
-                )
-                provider_id = await self.sms.send(
-                    Sms(to=send.to, body=send.body, idempotency_key=send.outreach_id), status_callback=callback
-                )
-            else:
-                provider_id = message_id(send.outreach_id)
-                await self.email.send(Email(
-                    to=send.to, subject=send.subject or "", body=send.body, message_id=provider_id, language=send.language
-                ))
-        except Rejected as rejected:
-            failure = f"refused by the provider: {rejected}"
-        except InDoubt as unconfirmed:
-            failure, in_doubt = f"{unconfirmed}; not sent again so it cannot arrive twice", True
-        except Unavailable:
-            retry = True
-        async with self.database.transaction() as session:
-            [item] = await repository.by_ids(session, [send.outreach_id])
-            now = datetime.now(UTC)
-            if retry and item.status == "scheduled":
-                item.sending_since, item.not_before = None, now + RETRY_AFTER
-                item.reason = "the provider did not answer; trying again"
+            deadline = asyncio.get_running_loop().time() + self.call_limit
+            if not await self._begin_call(send):
+                log.info("item %s is no longer this sender's: not sent", send.outreach_id)
                 return
-            item.sending_since = None
-            if item.status != "scheduled":  # a delivery report came in before the provider's answer
-                item.provider_id = item.provider_id or provider_id
-                return
-            if failure is None or in_doubt:  # in doubt: failed as after a crash mid-send, with no fallback
-                item.provider_id = provider_id
-                set_status(item, "failed" if in_doubt else "sent", failure, now)
-                changed = [item]
-            else:
-                changed = await fail(session, item=item, reason=failure, default_time_zone=self.settings.time_zone, now=now)
-            await publish_status_changes(session, changed)
+            outcome = await call_provider(send, email=self.email, sms=self.sms, settings=self.settings,
+                                          deadline=deadline)  # fmt: skip
+            await self._kept(partial(record, send=send, outcome=outcome, sender_id=self.sender_id,
+                                     settings=self.settings))  # fmt: skip
+        except Exception as error:
+            log.error("sending item %s failed with %s at %s", send.outreach_id, type(error).__name__,
+                      _last_frame(error))  # fmt: skip
+
+    async def _begin_call(self, send: Send) -> bool:
+        try:
+            async with self.database.transaction() as session:
+                return await repository.begin_call(
+                    session, outreach_id=send.outreach_id, sender_id=self.sender_id, now=datetime.now(UTC)
+                )
+        except Exception as error:
+            if not unavailable(error):
+                raise
+        # Whether or not the mark was kept, no call was made: the item goes back to the queue.
+        await self._kept(partial(_release, outreach_id=send.outreach_id, sender_id=self.sender_id))
+        return False
+
+    async def _kept(self, write: Write) -> None:
+        """`write` committed, tried again while the database does not answer: a provider's answer is not dropped."""
+        pause = self.settings.dispatch_poll_seconds
+        while True:
+            try:
+                async with self.database.transaction() as session:
+                    await publish_status_changes(session, await write(session, now=datetime.now(UTC)))
+                break
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                log.warning("the database does not answer (%s); keeping a provider's answer in %.1fs",
+                            type(error).__name__, pause)  # fmt: skip
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.settings.outage_max_seconds)
         self.relay.wake()
 
-    async def _recover(self, now: datetime) -> int:
-        """Texts in flight are sent again under the same idempotency key; emails are not (SMTP has none)."""
-        started_before = now - timedelta(seconds=self.settings.in_doubt_seconds)
-        resend: list[Send] = []
-        async with self.database.transaction() as session:
-            stuck = await repository.in_doubt(session, started_before=started_before, limit=self.settings.dispatch_batch_size)
-            changed = []
-            for item in stuck:
-                recipient = await roster.guardian(session, item.district_id, item.recipient_id)
-                if item.channel == "sms" and item.content and recipient is not None and recipient.mobile:
-                    _, rendered = restored(item.content)
-                    item.sending_since = now
-                    resend.append(Send(
-                        outreach_id=item.outreach_id, district_id=item.district_id, channel="sms",
-                        to=recipient.mobile, subject=None, body=rendered.body, language=item.language,
-                    ))  # fmt: skip
-                else:
-                    set_status(item, "failed", "interrupted while sending; not sent again so it cannot arrive twice", now)
-                    item.sending_since = None
-                    changed.append(item)
-            await publish_status_changes(session, changed)
-        for send in resend:
-            await self._deliver(send)
-        return len(stuck)
+    async def _finish_calls(self) -> None:
+        """On the way out: the calls under way end (each within the call limit) and their answers are kept."""
+        if not self._calls:
+            return
+        _, late = await asyncio.wait(set(self._calls), timeout=self.call_limit + 5)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def _print_due(self, now: datetime) -> int:
-        """Each district's print batches are made at its print time, once a day per school."""
-        made = 0
+        """At each district's print time its due letters go into the schools' batches of the day, a claim at a
+        time; the batches are closed once none is left."""
         async with self.database.transaction() as session:
-            for district_id in await repository.districts_with_scheduled_letters(session):
-                settings = await settings_of(session, district_id=district_id, default_time_zone=self.settings.time_zone)
+            districts = await letters.districts_to_print(session)
+        settled = 0
+        for district_id in districts:
+            async with self.database.transaction() as session:
+                settings = await settings_of(session, district_id=district_id,
+                                             default_time_zone=self.settings.time_zone)  # fmt: skip
                 local = now.astimezone(zone(settings))
                 if settings.print_time is None or local.time() < settings.print_time:
                     continue
-                batches = await make_batches(
+                done = await print_due(
                     session, district_id=district_id, settings=settings, templates=self.templates,
-                    print_date=local.date(), now=now,
+                    print_date=local.date(), now=now, limit=self.settings.dispatch_claim_size,
                 )  # fmt: skip
-                made += len(batches)
-        if made:
+                if not done:
+                    await letters.close(session, district_id=district_id, print_date=local.date(), now=now,
+                                        school_ids=None)  # fmt: skip
+            settled += done
+        if settled:
             self.relay.wake()
-        return made
+        return settled
 
 
-def _household_message(item: OutreachItem) -> tuple[str, str, str, str, str]:
-    """Items that become one message: one household, channel, rule and kind."""
-    return (item.district_id, item.household_id, item.channel, item.rule_id, item.kind)
-
-
-def message_id(outreach_id: str) -> str:
-    return f"<{outreach_id}@rollcall.outreach>"
+async def _release(session: AsyncSession, *, outreach_id: str, sender_id: str, now: datetime) -> list[OutreachItem]:
+    await repository.release(session, outreach_id=outreach_id, sender_id=sender_id)
+    return []
 
 
 def _last_frame(error: BaseException) -> str:
-    frame = traceback.extract_tb(error.__traceback__)[-1]
-    return f"{frame.filename}:{frame.lineno}"
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"

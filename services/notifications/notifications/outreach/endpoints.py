@@ -111,9 +111,10 @@ async def bounced(district_id: DistrictId, bounce: Bounce, session: Session, req
         raise Problem(404, "Not found", f"no email with Message-ID {bounce.message_id} in district {district_id}")
     if item.status == "failed":
         return Outreach.of(item)
+    settings = request.app.state.runtime.settings
     changed = await fail(
         session, item=item, reason=f"bounced: {bounce.reason or 'no reason given'}",
-        default_time_zone=request.app.state.runtime.settings.time_zone, now=datetime.now(UTC),
+        default_time_zone=settings.time_zone, sms_from=settings.sms_from, now=datetime.now(UTC),
     )  # fmt: skip
     await publish_status_changes(session, changed)
     return Outreach.of(item)

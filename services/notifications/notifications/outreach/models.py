@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rollcall_shared.encrypted_rows import blind_index_column
@@ -20,6 +20,8 @@ class OutreachItem(Base):
         Index("ix_outreach_item_district_student", "district_id", "student_id"),
         Index("ix_outreach_item_due", "status", "not_before"),
         Index("ix_outreach_item_district_status", "district_id", "status"),
+        Index("ix_outreach_item_in_flight", "sending_since", postgresql_where=text("sending_since IS NOT NULL"),
+              sqlite_where=text("sending_since IS NOT NULL")),  # fmt: skip
     )
 
     outreach_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -41,7 +43,13 @@ class OutreachItem(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    """Set and committed before a provider is called: the item is in flight."""
+    """In flight: set when a sender claims the item, set again (committed) right before each provider call."""
+    sender_id: Mapped[str | None] = mapped_column(String(32))
+    """The sender (one per process) holding the claim; a provider is called only while it still holds it."""
+    calling: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A provider call began under the current claim and its answer is not recorded: it may have arrived."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Provider calls made; the wait after one the provider did not take grows with it."""
     merged_into: Mapped[str | None] = mapped_column(String(36))
     provider_id: Mapped[str | None] = mapped_column(String(200), index=True)
     batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -54,12 +62,19 @@ class OutreachItem(Base):
 
 
 class OptOut(Base):
-    """A phone number that replied STOP, found by its blind index; texts to it wait until it replies START."""
+    """A phone number that replied STOP to one of our sending numbers, found by its blind index.
+
+    Kept per sending number, not per district: every district that sends from the number stops texting it
+    until it replies START (TCPA and CTIA: an opt-out applies to the number it was sent to).
+    """
 
     __tablename__ = "sms_opt_out"
 
-    district_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(20), primary_key=True)
+    """Our number the reply was sent to, E.164 (`NOTIFICATIONS_SMS_FROM`)."""
     phone_index: Mapped[str] = blind_index_column("phone", primary_key=True)
     phone: Mapped[str] = mapped_column(Encrypted())
     """E.164; kept so the index can be made again under a new index key."""
+    district_id: Mapped[str] = mapped_column(ID)
+    """The district whose callback recorded the reply (its texts were the ones answered)."""
     opted_out_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

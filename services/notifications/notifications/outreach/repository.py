@@ -6,8 +6,9 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from rollcall_shared.db import insert_for, one_of
 from rollcall_shared.encryption import blind_index
@@ -15,6 +16,8 @@ from rollcall_shared.encryption import blind_index
 from notifications.outreach.models import OptOut, OutreachItem
 
 WAITING = ("pending_approval", "scheduled")
+WITHOUT_CONTENT = defer(OutreachItem.content)
+"""Items not yet sent have no words to read; one whose words no key reads never stops a whole claim."""
 
 
 async def add_new(session: AsyncSession, rows: list[dict[str, Any]]) -> list[OutreachItem]:
@@ -54,14 +57,16 @@ async def of_rule(session: AsyncSession, *, district_id: str, student_id: str, s
 
 
 async def of_crossing(session: AsyncSession, crossing_event_id: str) -> list[OutreachItem]:
-    found = await session.scalars(select(OutreachItem).where(OutreachItem.crossing_event_id == crossing_event_id))
+    found = await session.scalars(
+        select(OutreachItem).options(WITHOUT_CONTENT).where(OutreachItem.crossing_event_id == crossing_event_id)
+    )
     return list(found)
 
 
 async def page(
     session: AsyncSession, *, district_id: str, filters: dict[str, Any], after: str | None, limit: int
 ) -> list[OutreachItem]:
-    query = select(OutreachItem).where(OutreachItem.district_id == district_id)
+    query = select(OutreachItem).options(WITHOUT_CONTENT).where(OutreachItem.district_id == district_id)
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(OutreachItem, name) == value)
@@ -89,6 +94,7 @@ async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> l
     """Texts and emails whose time has come and that no sender has taken; locked for this one."""
     found = await session.scalars(
         select(OutreachItem)
+        .options(WITHOUT_CONTENT)
         .where(
             OutreachItem.status == "scheduled",
             OutreachItem.channel.in_(("sms", "email")),
@@ -106,6 +112,7 @@ async def waiting_alike(session: AsyncSession, carrier: OutreachItem, taken: Col
     """Items of the carrier's household, channel, rule and kind still waiting, though not yet due."""
     found = await session.scalars(
         select(OutreachItem)
+        .options(WITHOUT_CONTENT)
         .where(
             OutreachItem.district_id == carrier.district_id,
             OutreachItem.household_id == carrier.household_id,
@@ -122,36 +129,63 @@ async def waiting_alike(session: AsyncSession, carrier: OutreachItem, taken: Col
     return list(found)
 
 
-async def in_doubt(session: AsyncSession, *, started_before: datetime, limit: int) -> list[OutreachItem]:
-    """Items whose sending began before `started_before` and never finished: the sender stopped mid-call."""
+async def claimed(session: AsyncSession, outreach_ids: Collection[str]) -> list[OutreachItem]:
+    """The items as stored now (what the session held is replaced), locked, without their words."""
     found = await session.scalars(
         select(OutreachItem)
-        .where(OutreachItem.status == "scheduled", OutreachItem.sending_since < started_before)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .options(WITHOUT_CONTENT)
+        .where(one_of(session, OutreachItem.outreach_id, list(outreach_ids)))
+        .order_by(OutreachItem.created_at, OutreachItem.outreach_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return list(found)
 
 
-async def scheduled_letters(
-    session: AsyncSession, *, district_id: str, now: datetime, school_ids: Collection[str] | None = None
-) -> list[OutreachItem]:
-    query = select(OutreachItem).where(
-        OutreachItem.district_id == district_id,
-        OutreachItem.channel == "letter",
-        OutreachItem.status == "scheduled",
-        OutreachItem.not_before <= now,
+async def content_of(session: AsyncSession, outreach_id: str) -> dict[str, Any] | None:
+    """An item's words; raises `InvalidToken` when no key of the ring reads them."""
+    return await session.scalar(select(OutreachItem.content).where(OutreachItem.outreach_id == outreach_id))
+
+
+async def begin_call(session: AsyncSession, *, outreach_id: str, sender_id: str, now: datetime) -> bool:
+    """The compare-and-set before a provider call: the item is still this sender's and still scheduled.
+
+    It is then in flight from `now` and counted as an attempt; False when another sender or a status change
+    took it, and then nothing may be sent.
+    """
+    result = await session.execute(
+        update(OutreachItem)
+        .where(
+            OutreachItem.outreach_id == outreach_id,
+            OutreachItem.sender_id == sender_id,
+            OutreachItem.status == "scheduled",
+        )
+        .values(sending_since=now, calling=True, attempts=OutreachItem.attempts + 1)
+        .execution_options(synchronize_session=False)
     )
-    if school_ids is not None:
-        query = query.where(one_of(session, OutreachItem.school_id, list(school_ids)))
-    return list(await session.scalars(query.order_by(OutreachItem.created_at).with_for_update(skip_locked=True)))
+    return result.rowcount == 1
 
 
-async def districts_with_scheduled_letters(session: AsyncSession) -> list[str]:
+async def release(session: AsyncSession, *, outreach_id: str, sender_id: str) -> None:
+    """The item back in the queue, if this sender still holds it: no provider call was made for it."""
+    await session.execute(
+        update(OutreachItem)
+        .where(OutreachItem.outreach_id == outreach_id, OutreachItem.sender_id == sender_id,
+               OutreachItem.status == "scheduled")  # fmt: skip
+        .values(sending_since=None, sender_id=None, calling=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def in_doubt(session: AsyncSession, *, started_before: datetime, limit: int) -> list[OutreachItem]:
+    """Items in flight since before `started_before`: their sender stopped (no provider call lasts that long)."""
     found = await session.scalars(
-        select(OutreachItem.district_id)
-        .where(OutreachItem.channel == "letter", OutreachItem.status == "scheduled")
-        .distinct()
+        select(OutreachItem)
+        .options(WITHOUT_CONTENT)
+        .where(OutreachItem.status == "scheduled", OutreachItem.sending_since < started_before)
+        .order_by(OutreachItem.sending_since)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return list(found)
 
@@ -171,23 +205,22 @@ async def by_provider_id(session: AsyncSession, district_id: str, provider_id: s
     )
 
 
-async def opted_out(session: AsyncSession, district_id: str, phone: str) -> bool:
-    """Numbers are found by their blind index: the stored number is ciphertext."""
-    index = blind_index(session, phone)
+async def opted_out(session: AsyncSession, *, sender: str, phone: str) -> bool:
+    """Whether `phone` replied STOP to our number `sender`; found by its blind index (the number is ciphertext)."""
     found = await session.scalar(
-        select(OptOut.phone_index).where(OptOut.district_id == district_id, OptOut.phone_index == index)
+        select(OptOut.phone_index).where(OptOut.sender == sender, OptOut.phone_index == blind_index(session, phone))
     )
     return found is not None
 
 
-async def opt_out(session: AsyncSession, district_id: str, phone: str, now: datetime) -> None:
+async def opt_out(session: AsyncSession, *, sender: str, phone: str, district_id: str, now: datetime) -> None:
     statement = insert_for(session, OptOut.__table__).values(
-        district_id=district_id, phone_index=blind_index(session, phone), phone=phone, opted_out_at=now
+        sender=sender, phone_index=blind_index(session, phone), phone=phone, district_id=district_id, opted_out_at=now
     )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["district_id", "phone_index"]))
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["sender", "phone_index"]))
 
 
-async def opt_in(session: AsyncSession, district_id: str, phone: str) -> None:
+async def opt_in(session: AsyncSession, *, sender: str, phone: str) -> None:
     await session.execute(
-        delete(OptOut).where(OptOut.district_id == district_id, OptOut.phone_index == blind_index(session, phone))
+        delete(OptOut).where(OptOut.sender == sender, OptOut.phone_index == blind_index(session, phone))
     )

@@ -1,7 +1,8 @@
-"""When a message may go out: after a short hold, outside the district's quiet hours."""
+"""When a message may go out: after a short hold, outside the district's quiet hours; again after an outage."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 from notifications.districts.schemas import DistrictSettingsBody
@@ -20,3 +21,12 @@ def send_after(earliest: datetime, *, channel: str, settings: DistrictSettingsBo
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(earliest.tzinfo)
+
+
+def retry_after(attempts: int, *, first: float, most: float) -> timedelta:
+    """The wait after the `attempts`-th call a provider did not take: `first`, doubling with each call, `most` at most.
+
+    Up to a quarter longer at random, so the items an outage held back do not all come back at one moment.
+    """
+    grown = first * 2 ** min(max(attempts - 1, 0), 32)
+    return timedelta(seconds=min(grown * (1 + random.random() / 4), most))

@@ -28,6 +28,8 @@ class Planner:
     """Turns threshold changes into outreach items; holds the service-wide defaults."""
 
     default_time_zone: str
+    sms_from: str
+    """Our sending number: opt-outs are kept per sending number."""
     hold: timedelta
     """Texts and emails wait this long, so siblings who cross together get one message."""
 
@@ -58,7 +60,7 @@ class Planner:
             if reach == "letter":
                 rows.append(self._letter(change, household, settings, now, kind="notice"))
             else:
-                channel, status, reason = await message_channel(session, change.district_id, household.recipient)
+                channel, status, reason = await message_channel(session, self.sms_from, household.recipient)
                 rows.append(self._row(change, household, settings, now, "notice", channel, status, reason))
         return await repository.add_new(session, rows)
 
@@ -137,12 +139,14 @@ async def _went_out(session: AsyncSession, item: OutreachItem) -> bool:
 
 
 async def message_channel(
-    session: AsyncSession, district_id: str, recipient: Guardian | None, *, tried: frozenset[str] = frozenset()
+    session: AsyncSession, sms_from: str, recipient: Guardian | None, *, tried: frozenset[str] = frozenset()
 ) -> tuple[str, str, str | None]:
-    """The short message's channel: a text where a mobile number takes them, else an email."""
+    """The short message's channel: a text where a mobile number takes them (and did not stop ours), else an email."""
     if recipient is None:
         return "sms", "suppressed", "no contact on file"
-    if "sms" not in tried and recipient.mobile and not await repository.opted_out(session, district_id, recipient.mobile):
+    if "sms" not in tried and recipient.mobile and not await repository.opted_out(
+        session, sender=sms_from, phone=recipient.mobile
+    ):
         return "sms", "scheduled", None
     if "email" not in tried and recipient.email:
         return "email", "scheduled", None
@@ -152,25 +156,25 @@ async def message_channel(
 
 
 def set_status(item: OutreachItem, status: str, reason: str | None, now: datetime) -> None:
-    item.status, item.reason, item.updated_at = status, reason, now
+    item.status, item.reason, item.updated_at = status, reason and reason[:200], now
 
 
 async def fail(
-    session: AsyncSession, *, item: OutreachItem, reason: str, default_time_zone: str, now: datetime
+    session: AsyncSession, *, item: OutreachItem, reason: str, default_time_zone: str, sms_from: str, now: datetime
 ) -> list[OutreachItem]:
     """Mark a text or email failed and fall back to the other; returns the items whose status changed."""
     set_status(item, "failed", reason[:200], now)
-    return [item, *await fall_back(session, item=item, default_time_zone=default_time_zone, now=now)]
+    return [item, *await fall_back(session, item=item, default_time_zone=default_time_zone, sms_from=sms_from, now=now)]
 
 
 async def fall_back(
-    session: AsyncSession, *, item: OutreachItem, default_time_zone: str, now: datetime
+    session: AsyncSession, *, item: OutreachItem, default_time_zone: str, sms_from: str, now: datetime
 ) -> list[OutreachItem]:
     """After a failed text or email, the other one, if the family has it and it was not tried."""
     settings = await settings_of(session, district_id=item.district_id, default_time_zone=default_time_zone)
     recipient = await roster.guardian(session, item.district_id, item.recipient_id)
     tried = frozenset(other.channel for other in await repository.of_crossing(session, item.crossing_event_id))
-    channel, status, _ = await message_channel(session, item.district_id, recipient, tried=tried)
+    channel, status, _ = await message_channel(session, sms_from, recipient, tried=tried)
     if status != "scheduled" or channel in tried:
         return []
     row = {
