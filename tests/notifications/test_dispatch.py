@@ -15,10 +15,11 @@ from datetime import UTC, datetime, time, timedelta
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from notifications.base import OutboxMessage
+from notifications.base import OutboxMessage, ParkedMessage
 from notifications.channels.email import EmailSender
 from notifications.channels.sms import SmsGateway
 from notifications.content.templates import Templates
+from notifications.content.workers import TemplateWorkers
 from notifications.districts import repository as districts
 from notifications.districts.schemas import DistrictSettingsBody
 from notifications.districts.service import save
@@ -60,11 +61,13 @@ class World:
     sms: object
     client: httpx.AsyncClient
     district_id: str
+    templates: Templates
 
     def sender(self, **overrides: object) -> Dispatcher:
         settings = self.settings.model_copy(update=overrides)
-        relay = OutboxRelay(database=self.database, model=OutboxMessage, producer=None)  # events stay in the outbox
-        return Dispatcher(database=self.database, relay=relay, settings=settings, templates=Templates(),
+        relay = OutboxRelay(database=self.database, model=OutboxMessage, parked=ParkedMessage,
+                            producer=None)  # events stay in the outbox  # fmt: skip
+        return Dispatcher(database=self.database, relay=relay, settings=settings, templates=self.templates,
                           email=EmailSender(settings), sms=SmsGateway(settings, self.client))  # fmt: skip
 
     async def families(self, *families: tuple[str, dict], school_of: dict[str, str] | None = None,
@@ -111,15 +114,21 @@ def database_url(databases) -> str:
     return databases.create(f"nd_{uuid.uuid4().hex[:6]}", migrate="notifications")
 
 
+@pytest.fixture(scope="module")
+async def templates() -> AsyncIterator[Templates]:
+    async with TemplateWorkers(workers=1, seconds=10, memory_mb=256) as workers:
+        yield Templates(workers, max_characters=Settings().max_characters())
+
+
 @pytest.fixture
-async def world(database_url, district_id, tmp_path) -> AsyncIterator[World]:
+async def world(database_url, district_id, tmp_path, templates) -> AsyncIterator[World]:
     with running_mailbox(tmp_path / "mail") as mailbox, running_sms_gateway(tmp_path / "sms") as sms:
         settings = notifications_settings(mailbox=mailbox, sms_gateway=sms, database_url=database_url,
                                           public_url="http://127.0.0.1:9")  # fmt: skip
         database = Database(database_url)
         use_key_ring(database.engine, RING)
         async with httpx.AsyncClient() as client:
-            yield World(database, settings, mailbox, sms, client, district_id)
+            yield World(database, settings, mailbox, sms, client, district_id, templates)
         await database.dispose()
 
 
@@ -216,11 +225,11 @@ async def test_letters_print_a_claim_at_a_time_and_a_bad_letter_fails_alone(worl
     assert items["840008"].status == "failed" and items["840008"].reason == UNREADABLE_CONTACT
 
 
-def test_a_template_error_quoting_the_family_keeps_their_words_out_of_the_reason():
+async def test_a_template_error_quoting_the_family_keeps_their_words_out_of_the_reason(templates):
     content = sample_content("truancy-1", "en")
     source = "{% block body %}\n{{ {'x': 1}[children[0].first_name ~ ' ' ~ recipient.name] }}{% endblock %}"
     with pytest.raises(Exception) as error:
-        Templates().render(content=content, channel="sms", source=source)
+        await templates.render(content=content, channel="sms", source=source)
 
     reason = template_failed(error.value, content).reason
 
