@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -13,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 
 from rollcall_shared.auth import ANY_READER, OPERATOR, STAFF_OR_READER
+from rollcall_shared.clock import Now
 from rollcall_shared.events import school_year_of
+from rollcall_shared.pagination import Paged, decode, encode
 from rollcall_shared.problems import PROBLEM_RESPONSES, Problem
 from rollcall_shared.service import Runtime, Session, runtime
 from rollcall_shared.tenancy import DistrictId
@@ -52,10 +53,10 @@ def day_query(description: str, **options: Any) -> Any:
     response_model_by_alias=True,
 )
 async def student_summary(
-    district_id: DistrictId, student_id: str, session: Session, school_year: SchoolYear = None
+    district_id: DistrictId, student_id: str, session: Session, clock: Now, school_year: SchoolYear = None
 ) -> StudentSummary:
     """A student's counts and the state of every rule for one school year."""
-    year = school_year or school_year_of(date.today())
+    year = school_year or school_year_of(clock.today())
     summaries = await _summaries(session, district_id, year, [student_id])
     if not summaries:
         raise Problem(404, "Not found", f"no attendance is known for student {student_id} in school year {year}")
@@ -71,20 +72,19 @@ async def student_summary(
 async def students(
     district_id: DistrictId,
     session: Session,
+    page: Paged,
+    clock: Now,
     school_year: SchoolYear = None,
     rule: Annotated[RuleId | None, Query(description="a rule id, e.g. chronic")] = None,
     state: Annotated[RuleState | None, Query(description="below or crossed; needs rule")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
 ) -> StudentPage:
     """The students of a school year, optionally only those in one rule state, in student id order."""
     if (rule is None) != (state is None):
         raise Problem(400, "Invalid request", "rule and state go together, e.g. ?rule=chronic&state=crossed")
-    year = school_year or school_year_of(date.today())
-    after = _decode(cursor)
-    ids = await repository.students_by_rule_state(session, district_id, year, rule, state, after, limit + 1)
-    page = await _summaries(session, district_id, year, ids[:limit])
-    return StudentPage(items=page, next=_encode(ids[limit - 1]) if len(ids) > limit else None)
+    year = school_year or school_year_of(clock.today())
+    ids = await repository.students_by_rule_state(session, district_id, year, rule, state, page)
+    shown, following = page.page(ids, key=lambda student_id: student_id)
+    return StudentPage(items=await _summaries(session, district_id, year, shown), next=following)
 
 
 @router.get(
@@ -160,7 +160,7 @@ async def rebuild_job(district_id: DistrictId, rebuild_id: int, session: Session
 
 async def _dry_run(session: AsyncSession, district_id: str, request: RebuildRequest) -> RebuildReport:
     ids, changes, last = await preview(session, district_id=district_id, school_year=request.school_year,
-                                       after=_decode(request.cursor), limit=request.limit,
+                                       after=decode(request.cursor), limit=request.limit,
                                        now=datetime.now(UTC))  # fmt: skip
     crossed = sum(change.type == "threshold.crossed" for change in changes)
     return RebuildReport(
@@ -173,7 +173,7 @@ async def _dry_run(session: AsyncSession, district_id: str, request: RebuildRequ
             RuleChange(student_id=c.student_id, rule_id=c.rule_id, tier=c.tier, type=c.type, metrics=c.metrics)
             for c in changes
         ],
-        next=_encode(last) if last is not None else None,
+        next=encode(last) if last is not None else None,
     )
 
 
@@ -209,16 +209,3 @@ async def _summaries(session: AsyncSession, district_id: str, year: int, ids: li
         for student_id in ids
         if (row := by_id.get(student_id)) is not None
     ]
-
-
-def _encode(student_id: str) -> str:
-    return base64.urlsafe_b64encode(student_id.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except ValueError as error:
-        raise Problem(400, "Invalid request", "cursor: not a cursor this API gave") from error

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.db import one_of, upsert
 from rollcall_shared.events import AttendanceCategory, StudentGroupsRecorded
+from rollcall_shared.pagination import Keyset
 
 from eligibility import models
 from eligibility.playbook import DEFAULT_PLAYBOOK, Playbook, RuleId
@@ -271,8 +272,7 @@ async def students_by_rule_state(
     school_year: int,
     rule_id: str | None,
     state: RuleState | None,
-    after: str | None,
-    limit: int,
+    page: Keyset,
 ) -> list[str]:
     """Ids of the students of a school year (in id order), optionally in one rule state."""
     year = models.StudentYear
@@ -286,9 +286,7 @@ async def students_by_rule_state(
         )
         inside = year.student_id.in_(crossed)
         query = query.where(inside if state is RuleState.CROSSED else ~inside)
-    if after is not None:
-        query = query.where(year.student_id > after)
-    return list(await session.scalars(query.order_by(year.student_id).limit(limit)))
+    return list(await session.scalars(page.query(query, year.student_id)))
 
 
 async def playbook_of(session: AsyncSession, district_id: str) -> Playbook:

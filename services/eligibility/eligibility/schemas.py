@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field
 
 from rollcall_shared.events import Metrics
+from rollcall_shared.pagination import Page
+from rollcall_shared.schemas import Camel, CamelBody
 
 
-class ApiModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class StudentSummary(ApiModel):
+class StudentSummary(Camel):
     district_id: str
     student_id: str
     school_year: int
@@ -28,14 +25,12 @@ class StudentSummary(ApiModel):
     """Every rule of the district's playbook: `below` or `crossed`."""
 
 
-class StudentPage(ApiModel):
-    items: list[StudentSummary]
-    next: str | None
-    """Cursor of the next page; null on the last one."""
+class StudentPage(Page[StudentSummary]):
+    """A page of students; `next` is the cursor of the next page, null on the last one."""
 
 
-class RebuildRequest(ApiModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True, extra="forbid")
+class RebuildRequest(CamelBody):
+    model_config = ConfigDict(strict=True)
 
     school_year: int = Field(ge=1900, le=2200, description="named by the year it ends in")
     apply: bool = Field(False, description="false: a dry run, a page of students at a time; true: a rebuild job")
@@ -43,7 +38,7 @@ class RebuildRequest(ApiModel):
     limit: int = Field(500, ge=1, le=1000, description="students a dry run's page evaluates")
 
 
-class RuleChange(ApiModel):
+class RuleChange(Camel):
     student_id: str
     rule_id: str
     tier: int
@@ -51,7 +46,7 @@ class RuleChange(ApiModel):
     metrics: Metrics
 
 
-class RebuildReport(ApiModel):
+class RebuildReport(Camel):
     """A page of a dry run."""
 
     district_id: str
@@ -66,7 +61,7 @@ class RebuildReport(ApiModel):
     """Cursor of the next page; null on the last one."""
 
 
-class RebuildJob(ApiModel):
+class RebuildJob(Camel):
     """A rebuild run in the background, and how far it has come."""
 
     id: int

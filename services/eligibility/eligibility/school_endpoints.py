@@ -8,20 +8,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from rollcall_shared.auth import STAFF_OR_READER
+from rollcall_shared.clock import Now
 from rollcall_shared.events import school_year_of
 from rollcall_shared.problems import Problem
+from rollcall_shared.schemas import Camel
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from eligibility import repository, schools
 from eligibility.endpoints import SchoolYear, day_query
 from eligibility.rules import RATE_DECIMALS
-from eligibility.schemas import ApiModel
 
 router = APIRouter(prefix="/v1/districts/{district_id}/schools/{school_id}", tags=["schools"])
 
 
-class AttendanceTarget(ApiModel):
+class AttendanceTarget(Camel):
     district_id: str
     school_id: str
     school_year: int
@@ -39,7 +40,7 @@ class AttendanceTarget(ApiModel):
     """When the state last changed (or the school was first reviewed)."""
 
 
-class Span(ApiModel):
+class Span(Camel):
     first_day: date | None
     last_day: date | None
     days: int
@@ -50,7 +51,7 @@ class Span(ApiModel):
     """Null without enrolled days."""
 
 
-class CampaignReport(ApiModel):
+class CampaignReport(Camel):
     district_id: str
     school_id: str
     start: date
@@ -76,10 +77,10 @@ class CampaignReport(ApiModel):
     response_model_by_alias=True,
 )
 async def attendance_target(
-    district_id: DistrictId, school_id: str, session: Session, school_year: SchoolYear = None
+    district_id: DistrictId, school_id: str, session: Session, clock: Now, school_year: SchoolYear = None
 ) -> AttendanceTarget:
     """Whether the school's attendance over its last school days is below the district's target, and its dips."""
-    year = school_year or school_year_of(date.today())
+    year = school_year or school_year_of(clock.today())
     playbook = await repository.playbook_of(session, district_id)
     row = await schools.school_target(session, (district_id, school_id), year)
     if row is None:

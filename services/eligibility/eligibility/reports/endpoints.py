@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from rollcall_shared.auth import STAFF_OR_READER
+from rollcall_shared.clock import Now
 from rollcall_shared.events import school_year_of
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
@@ -34,9 +35,9 @@ GroupBy = Annotated[
 ]  # fmt: skip
 
 
-def when(school_year: SchoolYear = None, as_of: AsOf = None) -> tuple[int, date]:
+def when(clock: Now, school_year: SchoolYear = None, as_of: AsOf = None) -> tuple[int, date]:
     """The school year and the day of the picture, checked: a day of that school year, not after today."""
-    today = date.today()
+    today = clock.today()
     year = school_year or school_year_of(as_of or today)
     first, last = date(year - 1, 7, 1), date(year, 6, 30)
     day = as_of or min(today, last)
@@ -80,11 +81,12 @@ async def attendance(
 async def trend(
     district_id: DistrictId,
     session: Session,
+    clock: Now,
     school_year: SchoolYear = None,
     suppress: Annotated[bool, Query(description="withhold small cells as for publication")] = False,
 ) -> AttendanceTrend:
     """The same figures for the district and each school at the end of each month, through the last closed day."""
-    today = date.today()
+    today = clock.today()
     return await attendance_trend(session, district_id=district_id, school_year=school_year or school_year_of(today),
                                   through=today, suppress=suppress)  # fmt: skip
 

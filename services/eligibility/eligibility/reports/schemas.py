@@ -7,13 +7,14 @@ from datetime import date
 
 from pydantic import Field
 
+from rollcall_shared.schemas import Camel
+
 from eligibility.reports.figures import Band, Dimension, Figures
-from eligibility.schemas import ApiModel
 
 DECIMALS = 4
 
 
-class FigureRow(ApiModel):
+class FigureRow(Camel):
     """The figures of one cell of a report (or of the whole district); all null when suppressed."""
 
     by: dict[str, str] = Field(description="the cell's value of each dimension; empty for the district")
@@ -45,7 +46,7 @@ class FigureRow(ApiModel):
         return round(self.moderate_chronic + self.severe_chronic, DECIMALS)
 
 
-class Table(ApiModel):
+class Table(Camel):
     rows: list[FigureRow]
     total: FigureRow = Field(description="the whole district")
 
@@ -67,7 +68,7 @@ class TrendPoint(Table):
     as_of: date = Field(description="the month's last day, or the last closed day of a month not over")
 
 
-class AttendanceTrend(ApiModel):
+class AttendanceTrend(Camel):
     district_id: str
     school_year: int
     minimum_students: int

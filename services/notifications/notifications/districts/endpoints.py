@@ -12,6 +12,7 @@ from pydantic import Field
 
 from rollcall_shared.auth import OPERATOR, OPERATOR_OR_STAFF
 from rollcall_shared.problems import Problem
+from rollcall_shared.schemas import CamelBody
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
@@ -20,7 +21,7 @@ from notifications.content.letters import letter_pdf
 from notifications.content.samples import sample_content
 from notifications.content.templates import CHANNELS, KINDS, SUPPORTED_LANGUAGES, TemplateFailed, Templates
 from notifications.districts import repository, service
-from notifications.districts.schemas import Camel, DistrictSettingsBody
+from notifications.districts.schemas import DistrictSettingsBody
 
 router = APIRouter(prefix="/v1/districts/{district_id}", tags=["district settings"])
 
@@ -60,7 +61,7 @@ async def put_settings(district_id: DistrictId, body: DistrictSettingsBody, sess
     return body
 
 
-class Template(Camel):
+class Template(CamelBody):
     kind: str
     channel: str
     language: str
@@ -68,15 +69,15 @@ class Template(Camel):
     overridden: bool = Field(description="The district's own version, not the default")
 
 
-class TemplateBody(Camel):
+class TemplateBody(CamelBody):
     source: str = Field(max_length=50_000)
 
 
-class PreviewBody(Camel):
+class PreviewBody(CamelBody):
     source: str | None = Field(None, max_length=50_000, description="A draft to preview; the current template if absent")
 
 
-class Preview(Camel):
+class Preview(CamelBody):
     subject: str | None
     body: str
 

@@ -7,8 +7,9 @@ from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
+
+from rollcall_shared.schemas import CamelBody
 
 Channel = Literal["letter", "email", "sms"]
 Reach = Literal["letter", "message"]
@@ -47,11 +48,7 @@ LocalTime = Annotated[
 """A time of day where the district is: compared with its local clock, so an offset (or a number) is refused."""
 
 
-class Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class QuietHours(Camel):
+class QuietHours(CamelBody):
     """No message goes out from `start` until `end` (local time; may span midnight)."""
 
     start: LocalTime
@@ -63,7 +60,7 @@ class QuietHours(Camel):
         return moment >= self.start or moment < self.end
 
 
-class DistrictSettingsBody(Camel):
+class DistrictSettingsBody(CamelBody):
     district_name: str = Field("Your School District", max_length=200, description="Letterhead name")
     address_lines: list[str] = Field(default_factory=list, max_length=5)
     phone: str | None = Field(None, max_length=40)

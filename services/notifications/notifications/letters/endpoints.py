@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, Request, Response
 from rollcall_shared.audit import audited
 from rollcall_shared.auth import STAFF
 from rollcall_shared.problems import Problem
+from rollcall_shared.schemas import Camel
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from notifications.base import AuditEntry
-from notifications.districts.schemas import Camel
 from notifications.districts.service import settings_of, zone
 from notifications.letters import repository
 from notifications.letters.models import LetterBatch
@@ -80,6 +80,8 @@ async def download(district_id: DistrictId, batch_id: str, session: Session) -> 
     batch = await repository.batch(session, district_id, batch_id)
     if batch is None:
         raise Problem(404, "Not found", f"no print batch {batch_id} in district {district_id}")
-    pdf = await batch_pdf(session, batch_id=batch_id)
+    if (pdf := await batch_pdf(session, batch_id=batch_id)) is None:
+        raise Problem(409, "Conflict", f"print batch {batch_id} holds no letter to print: each of its letters failed "
+                      "(their reasons are on the outreach list, status=failed)")  # fmt: skip
     name = f"letters-{batch.school_id}-{batch.print_date.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -127,11 +127,12 @@ async def make_batches(
                                   school_ids=school_ids)  # fmt: skip
 
 
-async def batch_pdf(session: AsyncSession, *, batch_id: str) -> bytes:
-    """The batch as one PDF, laid out in a worker thread (fpdf2 is pure Python: it would hold up the event loop)."""
+async def batch_pdf(session: AsyncSession, *, batch_id: str) -> bytes | None:
+    """The batch as one PDF, laid out in a worker thread (fpdf2 is pure Python: it would hold up the event loop);
+    None when it holds no letter to print."""
     items = await outreach.of_batch(session, batch_id)
     letters = [restored(item.content) for item in items if item.content]
-    return await asyncio.to_thread(letters_pdf, letters)
+    return await asyncio.to_thread(letters_pdf, letters) if letters else None
 
 
 def _household_letter(item: OutreachItem) -> tuple[str, str, str, str]:

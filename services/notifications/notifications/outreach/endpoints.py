@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from rollcall_shared.audit import audited
 from rollcall_shared.auth import STAFF, STAFF_OR_READER
+from rollcall_shared.pagination import Paged
 from rollcall_shared.problems import Problem
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
@@ -41,21 +42,18 @@ OUTREACH = audited(AuditEntry, "outreach", "outreach_id")
 async def list_outreach(
     district_id: DistrictId,
     session: Session,
+    page: Paged,
     student_id: Annotated[str | None, Query(alias="studentId", max_length=64)] = None,
     status: Status | None = None,
     rule_id: Annotated[str | None, Query(alias="ruleId", max_length=32)] = None,
     channel: Channel | None = None,
     school_id: Annotated[str | None, Query(alias="schoolId", max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(description="the `next` of the previous page", max_length=36)] = None,
 ) -> OutreachPage:
     """Outreach items in a stable order, filtered; follow `next` for the following page."""
     filters = {"student_id": student_id, "status": status, "rule_id": rule_id, "channel": channel, "school_id": school_id}
-    items = await repository.page(session, district_id=district_id, filters=filters, after=cursor, limit=limit + 1)
-    return OutreachPage(
-        items=[Outreach.of(item) for item in items[:limit]],
-        next=items[limit - 1].outreach_id if len(items) > limit else None,
-    )
+    items = await repository.page(session, district_id=district_id, filters=filters, page=page)
+    shown, following = page.page(items, key=lambda item: item.outreach_id)
+    return OutreachPage(items=[Outreach.of(item) for item in shown], next=following)
 
 
 @router.get(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import defer
 
 from rollcall_shared.db import insert_for, one_of
 from rollcall_shared.encryption import blind_index
+from rollcall_shared.pagination import Keyset
 
 from notifications.outreach.models import OptOut, OutreachItem
 
@@ -64,15 +65,13 @@ async def of_crossing(session: AsyncSession, crossing_event_id: str) -> list[Out
 
 
 async def page(
-    session: AsyncSession, *, district_id: str, filters: dict[str, Any], after: str | None, limit: int
+    session: AsyncSession, *, district_id: str, filters: dict[str, Any], page: Keyset
 ) -> list[OutreachItem]:
     query = select(OutreachItem).options(WITHOUT_CONTENT).where(OutreachItem.district_id == district_id)
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(OutreachItem, name) == value)
-    if after is not None:
-        query = query.where(OutreachItem.outreach_id > after)
-    return list(await session.scalars(query.order_by(OutreachItem.outreach_id).limit(limit)))
+    return list(await session.scalars(page.query(query, OutreachItem.outreach_id)))
 
 
 async def waiting_approval(

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
+
+from rollcall_shared.pagination import Page
+from rollcall_shared.schemas import Camel, CamelBody
 
 from notifications.outreach.models import OutreachItem
 
 Status = Literal["pending_approval", "scheduled", "sent", "delivered", "failed", "cancelled", "suppressed"]
 Channel = Literal["letter", "email", "sms"]
-
-
-class Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class Outreach(Camel):
@@ -45,15 +43,12 @@ class OutreachDetail(Outreach):
     body: str | None = Field(None, description="The words sent or printed, once they went out")
 
 
-class OutreachPage(Camel):
-    items: list[Outreach]
-    next: str | None
+class OutreachPage(Page[Outreach]):
+    """A page of outreach items; follow `next` for the following one."""
 
 
-class Approval(Camel):
+class Approval(CamelBody):
     """Approve letters waiting for staff: the listed ones, or every one matching the filters."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     outreach_ids: list[str] | None = Field(None, max_length=10_000)
     rule_id: str | None = None

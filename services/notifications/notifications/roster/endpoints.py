@@ -7,11 +7,11 @@ from pydantic import Field
 
 from rollcall_shared.audit import audited
 from rollcall_shared.auth import STAFF
+from rollcall_shared.schemas import Camel
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
 from notifications.base import AuditEntry
-from notifications.districts.schemas import Camel
 from notifications.roster import repository
 from notifications.roster.service import household_of
 
