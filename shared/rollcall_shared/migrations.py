@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, Text, text
@@ -127,3 +128,23 @@ def _retype(name: str, changes: dict[str, tuple[TypeEngine, TypeEngine]]) -> Non
         for column, (was, becomes) in changes.items():
             cast = becomes.compile(dialect=postgresql.dialect())
             batch.alter_column(column, existing_type=was, type_=becomes, postgresql_using=f"{column}::{cast}")
+
+
+def create_parked_outbox() -> None:
+    """A migration's step: the table where the relay moves a message the broker refuses for good."""
+    op.create_table(
+        "outbox_parked",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.LargeBinary(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=True),
+        sa.Column("reason", sa.String(length=1000), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_parked")),
+    )
+
+
+def drop_parked_outbox() -> None:
+    op.drop_table("outbox_parked")
