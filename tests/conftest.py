@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from rollcall_shared.broker import ensure_topics
 from rollcall_shared.migrations import upgrade
-from tests.support.broker import private_bootstrap
+from tests.support.broker import PrivateBroker, private_bootstrap
 
 os.environ.setdefault("ROLLCALL_ENV", "development")
 """The services (in-process and the processes the tests start) accept the embedded development keys."""
@@ -70,6 +70,16 @@ def kafka_bootstrap(shared_kafka: str | None) -> Iterator[str]:
         yield shared_kafka
         return
     yield from private_bootstrap()
+
+
+@pytest.fixture
+def broker() -> Iterator[PrivateBroker]:
+    """A broker of the test's own, which the test may stop and start again on its port."""
+    broker = PrivateBroker(partitions=2).start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, bindparam, event, func, select, text
+from sqlalchemy import JSON, BigInteger, Integer, LargeBinary, MetaData, String, bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped, mapped_column
 
 QUERY_CANCELED = "57014"
 NAMING_CONVENTION = {
@@ -162,3 +163,15 @@ async def upsert(
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     await session.execute(statement) if postgres else await session.execute(statement, rows)
+
+
+class MessageColumns:
+    """What a message to Kafka is, waiting in the outbox or parked beside it."""
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, String, delete, func, select, text
+from sqlalchemy import DateTime, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rollcall_shared.db import Database, is_postgres, unnest_rows
+from rollcall_shared.db import Database, MessageColumns, is_postgres, unnest_rows
 from rollcall_shared.logs import CORRELATION_HEADER, correlation_id
 from rollcall_shared.metrics import EVENTS_PUBLISHED, count_on_commit
 from rollcall_shared.parked import ParkedMixin, park, refused_for_good
@@ -25,18 +25,11 @@ RELAY_LOCK_ID = 7_352_001
 """Advisory lock that keeps a single relay per database publishing, so per-key order holds."""
 
 
-class OutboxMixin:
+class OutboxMixin(MessageColumns):
     """Mix into a service's `Base` as `class OutboxMessage(OutboxMixin, Base)`."""
 
     __tablename__ = "outbox"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    topic: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(200))
-    value: Mapped[bytes] = mapped_column(LargeBinary)
-    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

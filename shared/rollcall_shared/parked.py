@@ -17,11 +17,11 @@ from aiokafka.errors import (
     RecordListTooLargeError,
     UnsupportedForMessageFormatError,
 )
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, String, delete, func, select, true
+from sqlalchemy import DateTime, String, delete, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rollcall_shared.db import Database
+from rollcall_shared.db import Database, MessageColumns
 from rollcall_shared.metrics import OUTBOX_PARKED, count_on_commit
 
 log = logging.getLogger(__name__)
@@ -38,18 +38,11 @@ def refused_for_good(error: BaseException) -> bool:
     return isinstance(error, REFUSED_FOR_GOOD) and not error.retriable
 
 
-class ParkedMixin:
+class ParkedMixin(MessageColumns):
     """Mix into a service's `Base` as `class ParkedMessage(ParkedMixin, Base)`."""
 
     __tablename__ = "outbox_parked"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    topic: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(200))
-    value: Mapped[bytes] = mapped_column(LargeBinary)
-    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     reason: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     """When the message was written to the outbox."""

@@ -18,7 +18,6 @@ from ingest.app import create_app as ingest_app
 from ingest.settings import Settings as IngestSettings
 from rollcall_shared import topics
 from tests.faults.sis import Term, once_each, post, published_record
-from tests.support.broker import PrivateBroker
 from tests.support.consumers import settled
 from tests.support.stack import TopicReader, serve
 
@@ -26,15 +25,6 @@ pytestmark = pytest.mark.integration
 
 BEFORE_OUTAGE = 5
 """School days posted while the first broker runs; the rest are posted while no broker answers."""
-
-
-@pytest.fixture
-def broker():
-    broker = PrivateBroker(partitions=2).start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 async def test_records_accepted_while_the_broker_is_down_reach_eligibility_once_a_fresh_broker_is_up(

@@ -28,7 +28,6 @@ from rollcall_shared.db import Database
 from rollcall_shared.events import RosterChanged
 from rollcall_shared.inbox import claim_new
 from rollcall_shared.outbox import Outbox, OutboxRelay
-from tests.support.broker import PrivateBroker
 from tests.support.outside import notifications_settings
 from tests.support.proxy import TcpProxy
 from tests.support.stack import publish, serve, until
@@ -37,15 +36,6 @@ pytestmark = pytest.mark.integration
 
 WINDOW = 12.0
 """Seconds of outage watched. Waits of 0.5, 1, 2, 4 and 8 s give 5 attempts in it; without them, hundreds."""
-
-
-@pytest.fixture
-def broker():
-    broker = PrivateBroker(partitions=2).start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 async def test_a_consumer_whose_database_is_down_asks_less_and_less_often_then_applies_the_batch(broker, databases):

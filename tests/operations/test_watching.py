@@ -16,8 +16,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from rollcall_shared import topics
-from rollcall_shared.broker import ensure_topics
-from rollcall_shared.local_broker import start_local_broker
 from tests.ingest.builders import daily, enrollment
 from tests.notifications.family import contact, lives_with, student
 from tests.support.process import ServiceProcess, free_port
@@ -33,21 +31,9 @@ ABSENT_DAYS = ["2021-09-13", "2021-09-14", "2021-09-15", "2021-09-16", "2021-09-
 
 
 @pytest.fixture
-def broker():
-    port = free_port()
-    process = start_local_broker(port=port)
-    try:
-        ensure_topics(f"127.0.0.1:{port}", 2)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-@pytest.fixture
 def services(broker, databases, tmp_path):
     run = uuid.uuid4().hex[:6]
-    common = {"KAFKA_BOOTSTRAP_SERVERS": broker, "KAFKA_TOPIC_PARTITIONS": "2"}
+    common = {"KAFKA_BOOTSTRAP_SERVERS": broker.url, "KAFKA_TOPIC_PARTITIONS": "2"}
     started = {}
     for name in ("ingest", "eligibility", "notifications", "plans"):
         env = {**common, f"{name.upper()}_DATABASE_URL": databases.create(f"ob_{name}_{run}", migrate=name),
@@ -97,7 +83,7 @@ async def test_counters_move_by_what_a_feed_caused_and_one_correlation_id_runs_t
                                   json=enrollment(STUDENT, "255901001", "2021-08-23"), headers=headers)  # fmt: skip
         absences = await sis.post(f"{base}/ed-fi/studentSchoolAttendanceEvents",
                                   json=[daily(STUDENT, day) for day in ABSENT_DAYS], headers=headers)  # fmt: skip
-        await publish(broker, topics.THRESHOLDS, [(f"{district_id}:poison", b"not json")])
+        await publish(broker.url, topics.THRESHOLDS, [(f"{district_id}:poison", b"not json")])
     async with httpx.AsyncClient(timeout=30, auth=EVERY_SCOPE) as client:
         await until(lambda: _has_case(client, f"{plans.url}{base}/cases"), 90)
         after = await until(lambda: _settled(services, before), 60)

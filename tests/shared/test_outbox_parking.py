@@ -17,22 +17,12 @@ from rollcall_shared.broker import make_producer
 from rollcall_shared.db import Database
 from rollcall_shared.outbox import Outbox, OutboxRelay
 from rollcall_shared.parked import parked_messages, refused_for_good
-from tests.support.broker import PrivateBroker
 from tests.support.stack import TopicReader, until
 
 pytestmark = pytest.mark.integration
 
 TOO_LARGE = json.dumps({"n": "large", "padding": "x" * 1_200_000}).encode()
 """Over the producer's 1 MiB limit (`KAFKA_MAX_MESSAGE_BYTES`): refused however often it is sent."""
-
-
-@pytest.fixture
-def broker():
-    broker = PrivateBroker(partitions=2).start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 @pytest.fixture
