@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 from sqlalchemy import BigInteger, DateTime, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rollcall_shared.auth import OPERATOR, caller_of
+from rollcall_shared.pagination import Page, Paged
+from rollcall_shared.schemas import Camel
 from rollcall_shared.service import Session
 from rollcall_shared.tenancy import DistrictId
 
@@ -54,9 +54,7 @@ def audited(model: type[AuditMixin], resource: str, id_param: str | None = None,
     return Depends(record)
 
 
-class AuditView(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
-
+class AuditView(Camel):
     id: int
     at: datetime
     client_id: str
@@ -67,28 +65,31 @@ class AuditView(BaseModel):
     query: str | None
 
 
+class AuditPage(Page[AuditView]):
+    """A page of the audit log, oldest first."""
+
+
 def audit_router(model: type[AuditMixin]) -> APIRouter:
     """GET /v1/districts/{d}/audit for operators; there is no route that changes an entry."""
     router = APIRouter(prefix="/v1/districts/{district_id}", tags=["audit"])
     table: Any = model
 
-    @router.get("/audit", dependencies=[OPERATOR], response_model=list[AuditView], response_model_by_alias=True)
+    @router.get("/audit", dependencies=[OPERATOR], response_model=AuditPage, response_model_by_alias=True)
     async def audit_entries(
         district_id: DistrictId,
         session: Session,
+        page: Paged,
         resource: Annotated[str | None, Query()] = None,
         resource_id: Annotated[str | None, Query(alias="resourceId")] = None,
         client_id: Annotated[str | None, Query(alias="clientId")] = None,
-        after: Annotated[int, Query(ge=0, description="the last id of the previous page")] = 0,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    ) -> list[AuditView]:
-        """Who read or changed what, oldest first."""
-        query = select(table).where(table.district_id == district_id, table.id > after)
+    ) -> AuditPage:
+        """Who read or changed what, oldest first; follow `next` for the following page."""
+        query = select(table).where(table.district_id == district_id)
         for column, value in ((table.resource, resource), (table.resource_id, resource_id), (table.client_id, client_id)):
             if value is not None:
                 query = query.where(column == value)
-        rows = await session.scalars(query.order_by(table.id).limit(limit))
-        return [AuditView.model_validate(row) for row in rows]
+        rows, following = page.page(list(await session.scalars(page.query(query, table.id, int))), key=lambda r: r.id)
+        return AuditPage(items=[AuditView.model_validate(row) for row in rows], next=following)
 
     return router
 

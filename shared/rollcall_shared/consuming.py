@@ -53,6 +53,15 @@ class Backoff:
     def reset(self) -> None:
         self.outages = 0
 
+    async def pause(self, error: BaseException, records: list[ConsumerRecord], *, group: str) -> None:
+        """Wait before a batch an outage stopped is read again, counted in `/metrics`."""
+        wait = self.next_wait()
+        log.warning("an outage (%s) stopped a batch of %d; it is read again in %.1f s", type(error).__name__,
+                    len(records), wait)  # fmt: skip
+        for topic in {record.topic for record in records}:
+            CONSUMER_OUTAGES.labels(group=group, topic=topic).inc()
+        await asyncio.sleep(wait)
+
 
 async def apply_apart(
     records: list[ConsumerRecord],
@@ -77,12 +86,7 @@ async def apply_apart(
                            outage=outage, attempts=attempts)  # fmt: skip
     except Exception as error:
         if outage(error):
-            wait = backoff.next_wait()
-            log.warning("an outage (%s) stopped a batch of %d; it is read again in %.1f s", type(error).__name__,
-                        len(records), wait)  # fmt: skip
-            for topic in {record.topic for record in records}:
-                CONSUMER_OUTAGES.labels(group=group, topic=topic).inc()
-            await asyncio.sleep(wait)
+            await backoff.pause(error, records, group=group)
         raise
     backoff.reset()
 

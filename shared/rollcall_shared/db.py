@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -107,6 +108,15 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     """An INSERT that supports ON CONFLICT on both PostgreSQL and SQLite."""
     dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def try_lock(session: AsyncSession, *name: object) -> bool:
+    """Hold a PostgreSQL advisory lock named by `name` to the end of the transaction; False if another holds it.
+    SQLite has one writer at a time: always True."""
+    if not is_postgres(session):
+        return True
+    key = int.from_bytes(hashlib.blake2b(repr(name).encode(), digest_size=8).digest(), "big", signed=True)
+    return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
 
 
 def is_postgres(session: AsyncSession) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rollcall_shared.problems import Problem, problem_response
@@ -19,8 +20,12 @@ CALLER = "rollcall.caller"
 """The request scope's key of the verified caller (`rollcall_shared.auth.caller_of`)."""
 
 
-class BodyTooLarge(Exception):
-    """Raised from `receive` once the bytes read pass the route's limit."""
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once the bytes read pass the route's limit: an HTTP error, so that a framework parsing
+    the body lets it through to the problem handlers (413) rather than calling the body unreadable."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large(limit).detail)
 
 
 class Gate:
@@ -60,7 +65,7 @@ class Gate:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
         async def watched(message: Message) -> None:

@@ -7,6 +7,7 @@ district, student or family detail. Request lines name the route's template, not
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,3 +71,10 @@ def correlated(value: str | None) -> Iterator[str | None]:
 def correlation_of(record: ConsumerRecord) -> str | None:
     header = dict(record.headers or ()).get(CORRELATION_HEADER)
     return header.decode(errors="replace") if header else None
+
+
+def origin(error: BaseException) -> str:
+    """`KeyError at …/service.py:120`: what failed and where, for a log line. Never the message, which may quote a
+    student's or a family's data."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{type(error).__name__} at {frames[-1].filename}:{frames[-1].lineno}" if frames else type(error).__name__

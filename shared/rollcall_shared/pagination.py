@@ -33,17 +33,21 @@ class Keyset:
     after: str | None
     limit: int
 
-    def query(self, query: Any, key: Any) -> Any:
+    def query(self, query: Any, key: Any, parse: Callable[[str], Any] = str) -> Any:
         """`query` narrowed to this page: the rows after the cursor's key in `key` order, one more than the page holds
-        (which tells whether a next page exists)."""
+        (which tells whether a next page exists). `parse` makes the cursor's text a value of the key (e.g. `int`)."""
         if self.after is not None:
-            query = query.where(key > self.after)
+            try:
+                after = parse(self.after)
+            except ValueError:
+                raise Problem(400, "Invalid request", "cursor: not a cursor this API gave; start again without it") from None
+            query = query.where(key > after)
         return query.order_by(key).limit(self.limit + 1)
 
-    def page(self, rows: Sequence[Row], key: Callable[[Row], str]) -> tuple[list[Row], str | None]:
+    def page(self, rows: Sequence[Row], key: Callable[[Row], Any]) -> tuple[list[Row], str | None]:
         """The rows of this page, and the cursor of the next one (None on the last page)."""
         shown = list(rows[: self.limit])
-        return shown, (encode(key(shown[-1])) if len(rows) > self.limit else None)
+        return shown, (encode(str(key(shown[-1]))) if len(rows) > self.limit else None)
 
 
 def encode(key: str) -> str:

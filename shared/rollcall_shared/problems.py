@@ -99,7 +99,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Error")
+        title = {404: "Not found", 405: "Method not allowed", 413: "Body too large"}.get(error.status_code, "Error")
         headers = dict(error.headers or {})
         if error.status_code == 405 and (allowed := _allowed_methods(request)):  # RFC 9110: what the resource allows
             headers["Allow"] = allowed

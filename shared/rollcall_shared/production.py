@@ -91,6 +91,8 @@ def _signing_keys_weakness(value: str) -> str | None:
     development = {key.public_key().public_bytes_raw() for name in SERVICES for key in development_keys(name).keys.values()}
     if public & development:
         return "an embedded development key, public in the source"
+    if any(len(set(key.private_bytes_raw())) < 16 for key in keys.keys.values()):
+        return "a key that is not random (32 random bytes have far more distinct values)"
     return None
 
 

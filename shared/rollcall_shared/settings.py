@@ -3,7 +3,7 @@ where clients' token keys are published are shared."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,11 +24,9 @@ class ServiceSettings(BaseSettings):
     """The services that call this one with tokens of their own (`<SERVICE>_TRUSTED_SERVICES` says where their keys
     are; a development run trusts their embedded keys)."""
 
-    environment: Literal["development", "production"] = Field(
-        default="production", validation_alias=AliasChoices("ROLLCALL_ENV", "environment")
-    )
-    """`development` (set by `make run` and the tests) accepts the embedded development keys; anything else refuses
-    to start with a default, example or weak secret (`rollcall_shared.production`)."""
+    environment: str = Field(default="production", validation_alias=AliasChoices("ROLLCALL_ENV", "environment"))
+    """`development` (set by `make run` and the tests) accepts the embedded development keys; any other value (or
+    none) is production, which refuses to start with a default, example or weak secret (`rollcall_shared.production`)."""
     database_url: str
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -108,7 +106,7 @@ class ServiceSettings(BaseSettings):
         elif self.environment == "development":
             issuers |= {name: IssuerKeys(jwks=development_keys(name).jwks()) for name in self.callers}
         services = {name: SERVICE_SCOPES for name in issuers if name != CLIENT_ISSUER}
-        return TokenVerifier(audience=self.service, issuers=issuers, service_scopes=services)
+        return TokenVerifier(audience=self.service, issuers=issuers, service_scopes=services, reserved=SERVICE_SCOPES)
 
     @classmethod
     def variable(cls, field: str) -> str:

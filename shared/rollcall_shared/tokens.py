@@ -155,10 +155,14 @@ class IssuerKeys:
 
 
 def _parse(jwks: Mapping[str, Any]) -> dict[str, jwt.PyJWK]:
+    """The Ed25519 keys of a JWKS document; any other or malformed key is passed over."""
     found = {}
-    for data in jwks.get("keys", []):
-        if data.get("kty") == "OKP" and data.get("crv") == "Ed25519" and data.get("kid"):
-            found[data["kid"]] = jwt.PyJWK(data, ALGORITHM)
+    for data in jwks.get("keys", []) if isinstance(jwks, Mapping) else []:
+        if isinstance(data, Mapping) and data.get("kty") == "OKP" and data.get("crv") == "Ed25519" and data.get("kid"):
+            try:
+                found[str(data["kid"])] = jwt.PyJWK(dict(data), ALGORITHM)
+            except jwt.PyJWTError:
+                log.warning("a published token key (kid %s) is not a usable Ed25519 key", str(data["kid"])[:40])
     return found
 
 
@@ -166,12 +170,19 @@ class TokenVerifier:
     """Checks a bearer token: signed by an issuer this service trusts, for this service (its audience), in its life."""
 
     def __init__(
-        self, *, audience: str, issuers: Mapping[str, IssuerKeys], service_scopes: Mapping[str, frozenset[str]]
+        self,
+        *,
+        audience: str,
+        issuers: Mapping[str, IssuerKeys],
+        service_scopes: Mapping[str, frozenset[str]],
+        reserved: frozenset[str] = frozenset(),
     ) -> None:
         self.audience = audience
         self.issuers = dict(issuers)
         self.service_scopes = dict(service_scopes)
         """Issuers that are services, with the only scopes their tokens may carry."""
+        self.reserved = reserved
+        """Scopes no client's token may carry (ingest's token endpoint never grants them)."""
 
     async def verify(self, token: str) -> Caller:
         try:
@@ -197,6 +208,8 @@ class TokenVerifier:
         scopes = frozenset(str(claims.get("scope", "")).split())
         if issuer in self.service_scopes and not scopes <= self.service_scopes[issuer]:
             raise unauthorized("a service's token may carry only the scopes services call each other with")
+        if issuer == CLIENT_ISSUER and scopes & self.reserved:
+            raise unauthorized("a client's token may not carry the scopes only services call each other with")
         return Caller(str(claims["sub"]), str(claims["district_id"]), scopes, issuer)
 
 

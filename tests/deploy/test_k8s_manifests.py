@@ -171,7 +171,8 @@ def test_migrations_of_the_service_run_before_it_starts(service):
     # the contact keys too, the service's own: a migration may encrypt the rows already stored
     keys = {name for name in setting_names(SETTINGS[service]) if "_CONTACT_" in name}
     env = environment(migrate)
-    assert set(env) == {f"{service.upper()}_MIGRATION_DATABASE_URL", f"{service.upper()}_RUNTIME_ROLE", *keys,
+    moved = {"NOTIFICATIONS_SMS_FROM"} if service == "notifications" else set()  # opt-outs move under it
+    assert set(env) == {f"{service.upper()}_MIGRATION_DATABASE_URL", f"{service.upper()}_RUNTIME_ROLE", *keys, *moved,
                         "ROLLCALL_ENV", "AUTH_JWKS_URL"}  # production: a development key is refused  # fmt: skip
     assert env["ROLLCALL_ENV"] == "production"
     # as the migration role, from the Secret that holds the service's own URL; the runtime role is granted its rights

@@ -8,6 +8,7 @@ import pytest
 
 from tests.ingest.builders import path
 from tests.ingest.test_interchanges import load
+from tests.support.auth import ROSTER_READER
 from tests.support.stored import plaintext_in, stored_bytes
 
 pytestmark = pytest.mark.integration
@@ -49,7 +50,7 @@ CARMEN = {
 
 async def roster(ingest, district_id: str, **ids: list[str]) -> dict:
     params = [(name, value) for name, values in ids.items() for value in values]
-    answer = await ingest.client.get(f"/v1/districts/{district_id}/roster", params=params)
+    answer = await ingest.client.get(f"/v1/districts/{district_id}/roster", params=params, auth=ROSTER_READER)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -147,8 +148,8 @@ async def test_a_read_names_at_most_500_ids(ingest, district_id):
     url = f"/v1/districts/{district_id}/roster"
     at_limit = [("studentId", str(n)) for n in range(300)] + [("contactId", str(n)) for n in range(200)]
 
-    allowed = await ingest.client.get(url, params=at_limit)
-    refused = await ingest.client.get(url, params=[*at_limit, ("contactId", "x")])
+    allowed = await ingest.client.get(url, params=at_limit, auth=ROSTER_READER)
+    refused = await ingest.client.get(url, params=[*at_limit, ("contactId", "x")], auth=ROSTER_READER)
 
     assert allowed.status_code == 200
     assert refused.status_code == 422

@@ -106,7 +106,7 @@ async def test_the_service_works_as_the_runtime_role_which_cannot_rewrite_the_au
         await database.dispose()
 
     assert (named.status_code, opened.status_code, audit.status_code) == (200, 201, 200), opened.text
-    assert [(entry["clientId"], entry["action"]) for entry in audit.json()] == [("rc_counselor", "change")]
+    assert [(entry["clientId"], entry["action"]) for entry in audit.json()["items"]] == [("rc_counselor", "change")]
     assert published and relayed, "the relay published the case and deleted it from the outbox"
     for service, name in names.items():
         runtime = made.engine(made.runtime, name)

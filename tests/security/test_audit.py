@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 def _entries(answer) -> list[tuple[str, str, str, str | None]]:
     assert answer.status_code == 200, answer.text
-    return [(e["clientId"], e["action"], e["resource"], e["resourceId"]) for e in answer.json()]
+    return [(e["clientId"], e["action"], e["resource"], e["resourceId"]) for e in answer.json()["items"]]
 
 
 async def test_staff_reads_and_changes_are_kept_for_the_operator_and_cannot_be_edited(services, district_id, databases):
@@ -50,12 +50,15 @@ async def test_staff_reads_and_changes_are_kept_for_the_operator_and_cannot_be_e
         ("rc_counselor", "read", "case", case_id),
         ("rc_dashboard", "read", "case", None),
     ]
-    assert plans_log.json()[2]["route"] == "PATCH /v1/districts/{district_id}/cases/{case_id}"
-    assert plans_log.json()[4]["query"] == "studentId=604822"
+    assert plans_log.json()["items"][2]["route"] == "PATCH /v1/districts/{district_id}/cases/{case_id}"
+    assert plans_log.json()["items"][4]["query"] == "studentId=604822"
     assert _entries(notifications_log) == [("rc_counselor", "read", "household", "604822"),
                                            ("rc_counselor", "read", "outreach", None)]  # fmt: skip
-    assert len(one_case.json()) == 3
+    assert len(one_case.json()["items"]) == 3
     assert by_staff.status_code == 403 and elsewhere.status_code == 403
+    first = await services.plans.get(f"{base}/audit", params={"limit": 2}, headers=operator, auth=None)
+    rest = await services.plans.get(f"{base}/audit", params={"cursor": first.json()["next"]}, headers=operator, auth=None)
+    assert _entries(first) + _entries(rest) == _entries(plans_log) and rest.json()["next"] is None
 
     database = create_engine(services.plans_database.replace("+asyncpg", "+psycopg"))
     try:

@@ -130,12 +130,16 @@ def test_huge_bodies_without_a_token_are_refused_at_once_and_memory_stays_put(ru
 
 def test_a_too_large_body_with_a_token_is_a_413_naming_the_limit(running, district_id):
     notifications = running["notifications"]
-    answer = httpx.put(f"{notifications.url}/v1/districts/{district_id}/settings", content=b"{" + b" " * (2 * 1024**2),
-                       headers={"content-type": "application/json", **bearer(district_id)}, timeout=30)  # fmt: skip
+    url = f"{notifications.url}/v1/districts/{district_id}/settings"
+    headers = {"content-type": "application/json", **bearer(district_id)}
+    declared = httpx.put(url, content=b"{" + b" " * (2 * 1024**2), headers=headers, timeout=30)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    streamed, seconds, _ = send_endlessly(notifications.port, f"PUT /v1/districts/{district_id}/settings HTTP/1.1\r\n"
+                                          f"Host: x\r\n{head}Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
 
-    assert answer.status_code == 413
-    assert answer.headers["content-type"] == "application/problem+json"
-    assert "at most 1,048,576 bytes" in answer.json()["detail"]
+    assert declared.status_code == 413 and streamed == 413 and seconds < 2
+    assert declared.headers["content-type"] == "application/problem+json"
+    assert "at most 1,048,576 bytes" in declared.json()["detail"]
 
 
 def test_made_up_http_methods_get_a_4xx_and_add_no_metric_series(running, district_id):

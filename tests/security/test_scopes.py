@@ -6,13 +6,15 @@ import re
 
 import pytest
 
-from rollcall_shared.auth import Scope
+from rollcall_shared.auth import CLIENT_SCOPES, Scope
+from rollcall_shared.tokens import development_keys
 from tests.security.conftest import token
 
 pytestmark = pytest.mark.integration
 
 W, R, S, A, ROSTER = Scope.ATTENDANCE_WRITE, Scope.SUMMARIES_READ, Scope.CASEWORK, Scope.ADMIN, Scope.ROSTER_READ
 D = "/v1/districts/{district_id}"
+NOTIFICATIONS = development_keys("notifications")
 POLICY: dict[str, dict[tuple[str, str], set[Scope]]] = {
     "ingest": {
         **{("POST", f"{D}/ed-fi/{resource}"): {W} for resource in (
@@ -104,11 +106,17 @@ async def test_each_route_admits_its_scopes_of_its_own_district_only(services, n
 
         status, body = await answer(None)
         assert status == 401 and "bearer token" in body["detail"], (method, path)
-        status, body = await answer(token(other, *Scope))
+        status, body = await answer(token(other, *CLIENT_SCOPES))
         assert (status, body["detail"]) == (403, "this token's client belongs to another district"), (method, path)
-        for scope in Scope:
+        for scope in CLIENT_SCOPES:
             status, body = await answer(token(district_id, scope))
             if scope in allowed:
                 assert status not in (401, 403), (method, path, scope, body)
             else:
                 assert status == 403 and "needs a token with the scope" in body["detail"], (method, path, scope)
+        # roster:read is a service's scope: on notifications' own token, never on a client's
+        status, body = await answer(token(district_id, ROSTER, keys=NOTIFICATIONS, issuer="notifications",
+                                          audience=(name,)))  # fmt: skip
+        assert (status not in (401, 403)) if ROSTER in allowed else status in (401, 403), (method, path, body)
+        status, body = await answer(token(district_id, ROSTER))
+        assert status == 401 and "only services" in body["detail"], (method, path)

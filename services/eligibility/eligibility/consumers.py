@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from rollcall_shared import topics
-from rollcall_shared.consuming import apply_alone, consumed, records_as_they_are, unavailable
+from rollcall_shared.consuming import Backoff, apply_alone, consumed, records_as_they_are, unavailable
 from rollcall_shared.events import AttendanceEvent, attendance_event
 from rollcall_shared.inbox import claim_new
-from rollcall_shared.logs import correlation_of
+from rollcall_shared.logs import correlation_of, origin
 from rollcall_shared.service import Runtime
 
 from eligibility.models import InboxMessage
@@ -69,6 +69,7 @@ class PartitionLeases(ConsumerRebalanceListener):
 def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
     eligibility = Eligibility(cached_students=settings.cached_students, topic=topics.ATTENDANCE)
+    backoff = Backoff()
 
     @broker.subscriber(
         topics.ATTENDANCE,
@@ -100,7 +101,10 @@ def subscribe(broker: KafkaBroker, rt: Runtime) -> None:
             rewind(consumer, records)
             reason = "unavailable" if unavailable(error) else "failed"
             REDELIVERED.labels(group=settings.consumer_group, reason=reason).inc()
+            if unavailable(error):
+                await backoff.pause(error, records, group=settings.consumer_group)
             raise
+        backoff.reset()
         await acknowledge(consumer, records)
 
 
@@ -137,8 +141,9 @@ def _bounds(records: list[ConsumerRecord]) -> dict[TopicPartition, tuple[int, in
 
 
 async def consume(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRecord], settings: Settings) -> None:
-    """Apply a batch; retry an outage with a growing, capped backoff; on a failure that is neither an outage nor a
-    fence, isolate the poison messages. `Fenced` is raised at once: the batch is its partitions' new owner's."""
+    """Apply a batch; on a failure that is neither an outage nor a fence, isolate the poison messages. An outage is
+    raised (the batch is read again after the subscriber's backoff, never dead-lettered); `Fenced` at once too: the
+    batch is its partitions' new owner's."""
     for attempt in range(1, settings.max_attempts + 1):
         try:
             await _apply(rt, eligibility, records, settings)
@@ -147,16 +152,16 @@ async def consume(rt: Runtime, eligibility: Eligibility, records: list[ConsumerR
             raise
         except Exception as error:
             if unavailable(error):
-                await asyncio.sleep(min(2**attempt, 10))
-                if attempt == settings.max_attempts:
-                    raise  # redelivered once the database answers again; never dead-lettered
-            elif isinstance(error, DBAPIError):
+                raise
+            if isinstance(error, DBAPIError):
                 await asyncio.sleep(0.05 * attempt)  # a deadlock or a serialization failure: the batch again
-            else:
-                log.exception("batch of %d attendance events failed; isolating", len(records))
-                break
+                continue
+            log.error("batch of %d attendance events failed (%s); isolating", len(records), origin(error))
+            break
     for record in records:
         await _apply_alone(rt, eligibility, record, settings)
+
+
 async def _apply(rt: Runtime, eligibility: Eligibility, records: list[ConsumerRecord], settings: Settings) -> None:
     events: list[AttendanceEvent] = []
     poison: list[tuple[ConsumerRecord, str]] = []

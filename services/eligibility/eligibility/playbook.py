@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field, model_validator
+
+from rollcall_shared.schemas import Camel
 
 
 class RuleId(StrEnum):
@@ -18,8 +19,8 @@ class RuleId(StrEnum):
     SEVERE_CHRONIC = "severe-chronic"
 
 
-class RateRule(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+class RateRule(Camel):
+    model_config = ConfigDict(frozen=True)
 
     crosses_at: float = Field(gt=0, le=1, description="absence rate at or above which the rule crosses")
     clears_below: float = Field(gt=0, le=1, description="absence rate below which it clears")
@@ -32,10 +33,10 @@ class RateRule(BaseModel):
         return self
 
 
-class Playbook(BaseModel):
+class Playbook(Camel):
     """Every number of `playbook.md`, with its default; the semantics are fixed."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     truancy_1_days: int = Field(3, ge=1)
     truancy_1_period_absences: int = Field(18, ge=1)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rollcall_shared.logs import origin
 from rollcall_shared.consuming import unavailable
 from rollcall_shared.db import Database
 from rollcall_shared.outbox import OutboxRelay
@@ -114,7 +115,7 @@ class RebuildJobs:
                     continue
                 failures += 1
                 if not isinstance(error, DBAPIError) or failures >= self.settings.max_attempts:
-                    log.exception("rebuild %d failed", rebuild_id)
+                    log.error("rebuild %d failed: %s", rebuild_id, origin(error))
                     await self._fail(rebuild_id, claim, error)
                     return
                 await asyncio.sleep(0.05 * failures)  # a deadlock or a serialization failure: the chunk again

@@ -201,7 +201,7 @@ def _tidy(text: str) -> str:
 
 def describe(error: Exception, *, on_sample: bool = False) -> str:
     """What went wrong while rendering, with the district template's line where the traceback shows it."""
-    line = _template_line(error)
+    line = template_line(error)
     where = f"line {line}: " if line else ""
     if isinstance(error, LimitExceeded):
         return f"{where}{error}"
@@ -212,7 +212,7 @@ def describe(error: Exception, *, on_sample: bool = False) -> str:
     return f"{where}{'rendering the sample failed: ' if on_sample else ''}{error}"
 
 
-def _template_line(error: BaseException) -> int | None:
+def template_line(error: BaseException) -> int | None:
     """The line of the district's template where rendering failed, when the traceback shows it."""
     frames = traceback.extract_tb(error.__traceback__)
     lines = [frame.lineno for frame in frames if frame.filename == "<template>"]

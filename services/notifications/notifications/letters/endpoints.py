@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from rollcall_shared.audit import audited
 from rollcall_shared.auth import STAFF
+from rollcall_shared.db import try_lock
 from rollcall_shared.problems import Problem
 from rollcall_shared.schemas import Camel
 from rollcall_shared.service import Session
@@ -49,6 +50,9 @@ async def print_now(district_id: DistrictId, body: BatchRequest, session: Sessio
     rt = request.app.state.runtime
     settings = await settings_of(session, district_id=district_id, default_time_zone=rt.settings.time_zone)
     now = datetime.now(UTC)
+    if not await try_lock(session, "print", district_id):  # the sender is filling the district's batches
+        raise Problem(409, "Conflict", "the district's letters are being put into their batches now; ask again in a "
+                      "moment", headers={"Retry-After": "5"})  # fmt: skip
     batches = await make_batches(
         session, district_id=district_id, settings=settings, templates=rt.services["templates"],
         print_date=now.astimezone(zone(settings)).date(), now=now,

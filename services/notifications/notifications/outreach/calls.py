@@ -14,10 +14,11 @@ from rollcall_shared.consuming import unavailable
 from notifications.channels.email import Email, EmailSender
 from notifications.channels.errors import InDoubt, Rejected, Unavailable
 from notifications.channels.sms import Sms, SmsGateway
+from notifications.districts.service import settings_of
 from notifications.outreach import repository
 from notifications.outreach.failures import INTERRUPTED
 from notifications.outreach.models import OutreachItem
-from notifications.outreach.schedule import retry_after
+from notifications.outreach.schedule import retry_after, send_after
 from notifications.outreach.service import fail, set_status
 from notifications.settings import Settings
 
@@ -98,7 +99,10 @@ async def record(
         if item.sender_id == sender_id:
             wait = retry_after(item.attempts, first=settings.retry_first_seconds, most=settings.retry_max_seconds)
             item.sending_since, item.sender_id, item.calling = None, None, False
-            item.not_before, item.reason = now + wait, NOT_TAKEN
+            district = await settings_of(session, district_id=item.district_id, default_time_zone=settings.time_zone)
+            # the next try, like the first, never in the channel's quiet hours
+            item.not_before = send_after(now + wait, channel=item.channel, settings=district)
+            item.reason = NOT_TAKEN
         return []
     item.sending_since, item.sender_id, item.calling = None, None, False
     item.provider_id = outcome.provider_id

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -22,7 +21,8 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared.consuming import unavailable
-from rollcall_shared.db import Database
+from rollcall_shared.db import Database, try_lock
+from rollcall_shared.logs import origin
 from rollcall_shared.outbox import OutboxRelay
 
 from notifications.channels.email import EmailSender
@@ -82,8 +82,7 @@ class Dispatcher:
                         log.warning("the database does not answer (%s); sending again in %.1fs", type(error).__name__,
                                     pause)  # fmt: skip
                     else:  # the message may quote family data: name the error and where only
-                        log.error("dispatch round failed with %s at %s; trying again in %.1fs",
-                                  type(error).__name__, _last_frame(error), pause)  # fmt: skip
+                        log.error("dispatch round failed with %s; trying again in %.1fs", origin(error), pause)
                     await asyncio.sleep(pause)
                     pause = min(pause * 2, self.settings.outage_max_seconds)
                     continue
@@ -153,8 +152,7 @@ class Dispatcher:
             await self._kept(partial(record, send=send, outcome=outcome, sender_id=self.sender_id,
                                      settings=self.settings))  # fmt: skip
         except Exception as error:
-            log.error("sending item %s failed with %s at %s", send.outreach_id, type(error).__name__,
-                      _last_frame(error))  # fmt: skip
+            log.error("sending item %s failed with %s", send.outreach_id, origin(error))
 
     async def _begin_call(self, send: Send) -> bool:
         try:
@@ -208,6 +206,10 @@ class Dispatcher:
                 local = now.astimezone(zone(settings))
                 if settings.print_time is None or local.time() < settings.print_time:
                     continue
+                # One replica fills and closes a district's batches at a time: a batch is never closed while
+                # another still adds the letters it claimed.
+                if not await try_lock(session, "print", district_id):
+                    continue
                 done = await print_due(
                     session, district_id=district_id, settings=settings, templates=self.templates,
                     print_date=local.date(), now=now, limit=self.settings.dispatch_claim_size,
@@ -224,8 +226,3 @@ class Dispatcher:
 async def _release(session: AsyncSession, *, outreach_id: str, sender_id: str, now: datetime) -> list[OutreachItem]:
     await repository.release(session, outreach_id=outreach_id, sender_id=sender_id)
     return []
-
-
-def _last_frame(error: BaseException) -> str:
-    frames = traceback.extract_tb(error.__traceback__)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"

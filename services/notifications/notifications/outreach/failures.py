@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Iterable
 
 from cryptography.fernet import InvalidToken
 
+from rollcall_shared.logs import origin
+
 from notifications.content.context import OutreachContent
+from notifications.content.sandbox import template_line
 
 INVALID_ADDRESS = "the email address on file is not a valid address"
 UNREADABLE_CONTACT = "the family's contact details cannot be read with the current keys"
@@ -29,7 +31,7 @@ class ItemFailure(Exception):
 
 def template_failed(error: BaseException, content: OutreachContent, *family: str | None) -> ItemFailure:
     """The template's error and the line it stopped at, with any of the family's words in it hidden."""
-    line = _template_line(error)
+    line = template_line(error)
     detail = hidden(str(error) or type(error).__name__, [*_words(content), *family])
     return ItemFailure(f"{TEMPLATE_FAILED}{f'line {line}: ' if line else ''}{detail}")
 
@@ -43,9 +45,7 @@ def reason_for(error: BaseException, outreach_ids: Iterable[str] = ()) -> str:
         return error.reason
     if any(isinstance(cause, InvalidToken) for cause in _chain(error)):
         return UNREADABLE_CONTACT
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
-    log.error("items %s could not be prepared: %s at %s", ", ".join(outreach_ids), type(error).__name__, where)
+    log.error("items %s could not be prepared: %s", ", ".join(outreach_ids), origin(error))
     return f"could not be prepared ({type(error).__name__})"
 
 
@@ -59,12 +59,6 @@ def hidden(text: str, words: Iterable[str | None]) -> str:
 def _words(content: OutreachContent) -> list[str]:
     children = [name for child in content.children for name in (child.first_name, child.last_name)]
     return [*children, content.recipient.name, *content.recipient.name.split(), *content.recipient.address_lines]
-
-
-def _template_line(error: BaseException) -> int | None:
-    """The line of the template where rendering stopped, when the traceback shows it."""
-    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == "<template>"]
-    return lines[-1] if lines else None
 
 
 def _chain(error: BaseException) -> list[BaseException]:
