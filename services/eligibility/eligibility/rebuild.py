@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rollcall_shared import topics
 from rollcall_shared.events import ThresholdChanged, school_year_of
+from rollcall_shared.pagination import Keyset
 
 from eligibility import repository
 from eligibility.models import Rebuild
@@ -23,7 +24,7 @@ async def preview(
 ) -> tuple[list[str], list[ThresholdChanged], str | None]:
     """A dry run over the `limit` students after `after`: their ids, the changes a rebuild would make, and the last
     id when more students follow. Nothing is written."""
-    ids = await repository.students_by_rule_state(session, district_id, school_year, None, None, after, limit + 1)
+    ids = await repository.students_by_rule_state(session, district_id, school_year, None, None, Keyset(after, limit))
     page = ids[:limit]
     _, changes = await _evaluate(session, district_id=district_id, school_year=school_year, student_ids=page, now=now)
     return page, changes, page[-1] if len(ids) > limit else None
@@ -36,8 +37,8 @@ async def rebuild_chunk(session: AsyncSession, job: Rebuild, *, students: int, n
     chunk; the chunk it counts makes every consumer drop the district's cached students before its next batch.
     """
     await repository.lock_partitions(session, topics.ATTENDANCE)
-    ids = await repository.students_by_rule_state(session, job.district_id, job.school_year, None, None, job.cursor,
-                                                  students + 1)  # fmt: skip
+    ids = await repository.students_by_rule_state(session, job.district_id, job.school_year, None, None,
+                                                  Keyset(job.cursor, students))  # fmt: skip
     chunk = ids[:students]
     states, changes = await _evaluate(session, district_id=job.district_id, school_year=job.school_year,
                                       student_ids=chunk, now=now)  # fmt: skip
